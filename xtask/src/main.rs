@@ -1,0 +1,2 @@
+//! Repository automation (placeholder until the xtask lands).
+fn main() {}
