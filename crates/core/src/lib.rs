@@ -3,3 +3,12 @@
 //! bytes and values out; time is passed in.
 #![no_std]
 extern crate alloc;
+
+pub mod accumulate;
+pub mod error;
+pub mod http;
+pub mod ratelimit;
+pub mod retry_after;
+pub mod types;
+
+pub use error::{ApiError, Error};

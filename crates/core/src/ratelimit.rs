@@ -1,0 +1,1 @@
+//! Rate-limit arithmetic (being written).
