@@ -1,2 +1,64 @@
-//! Repository automation (placeholder until the xtask lands).
-fn main() {}
+//! Repository automation for Switchboard, run as `cargo xtask <command>`.
+//!
+//! Standard library only: it must build fast on a fresh machine before anything else
+//! is installed. See `cargo xtask help` and docs/toolchain.md.
+
+mod bench;
+mod dev;
+mod setup;
+mod sim;
+mod test;
+mod util;
+
+use std::process::ExitCode;
+
+const HELP: &str = "\
+cargo xtask <command>
+
+Commands:
+  setup            install the pinned toolchain (wasm32 target, chromium, wasm-bindgen-cli,
+                   wasm-pack, worker-build, npm tools); fast no-op when present
+  test [--quick]   setup, then fmt, clippy (native + wasm32), the no_std wasm32 build,
+                   all tests and the browser/gateway tests that exist; --quick skips setup
+                   and the wasm steps
+  dev              setup, then run what exists locally (simulator, gateway) until Ctrl-C
+  sim [ARGS...]    run the provider simulator with ARGS passed through
+  bench [NAME...]  run the named benchmarks (all that exist when none is named);
+                   `bench --list` lists them
+  help             this text
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (command, rest) = match args.split_first() {
+        Some((c, rest)) => (c.as_str(), rest),
+        None => ("help", &[][..]),
+    };
+    let result = match command {
+        "setup" => no_args(rest).and_then(|()| setup::run().map(drop)),
+        "test" => test::run(rest),
+        "dev" => no_args(rest).and_then(|()| dev::run()),
+        "sim" => sim::run(rest),
+        "bench" => bench::run(rest),
+        "help" | "-h" | "--help" => {
+            print!("{HELP}");
+            Ok(())
+        }
+        other => Err(format!("unknown command `{other}`\n\n{HELP}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("\nerror: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Rejects arguments for commands that take none.
+fn no_args(rest: &[String]) -> util::Result {
+    match rest.first() {
+        Some(a) => Err(format!("unexpected argument `{a}`\n\n{HELP}")),
+        None => Ok(()),
+    }
+}
