@@ -5,10 +5,17 @@
 extern crate alloc;
 
 pub mod accumulate;
+pub mod decode;
+pub mod encode;
 pub mod error;
 pub mod http;
+pub mod limits;
+pub mod provider;
 pub mod ratelimit;
 pub mod retry_after;
+pub mod route;
+pub mod sse;
+pub mod stream;
 pub mod types;
 
 pub use error::{ApiError, Error};

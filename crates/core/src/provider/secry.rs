@@ -1,0 +1,34 @@
+//! SECRY AI (`https://api-ai2.secry.me/v1`): OpenAI-compatible chat with tools and
+//! vision, files, and JSON image generation. `tool_choice` documents `auto`, `none`
+//! and a named function, not `required`.
+
+use super::{ImageApi, ModelsSource, Params, ProviderSpec, Streaming, SystemRule, Wire};
+
+/// The SECRY dialect.
+pub const SPEC: ProviderSpec = ProviderSpec {
+    id: "secry",
+    base_url: Some("https://api-ai2.secry.me/v1"),
+    base_url_var: "SECRY_BASE_URL",
+    key_var: "SECRY_API_KEY",
+    chat_path: "/chat/completions",
+    wire: Wire::OpenAi,
+    streaming: Streaming::Native,
+    params: Params::OPENAI,
+    system: SystemRule::Any,
+    tool_choice_required: false,
+    vision: true,
+    default_model: None,
+    models: ModelsSource::Listed {
+        path: "/models",
+        fallback: &[
+            "meta-llama/Llama-3.3-70B-Instruct",
+            "gemma-3-27b-it",
+            "Qwen/Qwen3-32B",
+            "deepseek-ai/DeepSeek-V3.2",
+            "openai/gpt-oss-120b",
+        ],
+    },
+    files: true,
+    images: Some(ImageApi::SecryJson),
+    speech: false,
+};

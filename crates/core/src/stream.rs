@@ -1,0 +1,457 @@
+//! Streamed answers: provider bytes in, normalized `Chunk | Error | Done` out.
+//!
+//! A [`StreamDecoder`] is fed the response body as it arrives and yields
+//! [`StreamEvent`]s. It understands OpenAI server-sent events (including error
+//! objects mid-stream and a final usage chunk with no choices), airforce `/ask`'s
+//! JSON lines, and, for providers that cannot stream, a "fake stream" replayed from
+//! the whole non-stream answer. A stream that ends with neither `[DONE]` nor a finish
+//! reason ends in [`Error::StreamInterrupted`], never in a clean `Done`.
+
+use crate::decode::{decode_chat, normalize_finish};
+use crate::error::{ApiError, Error};
+use crate::http::{ResponseHead, ResponseKind};
+use crate::limits::Limits;
+use crate::provider::ProviderId;
+use crate::sse::{SseEvent, SseParser};
+use crate::types::{
+    ChatCompletion, ChatCompletionChunk, ChunkChoice, Delta, ErrorBody, Extra, FinishReason,
+    FunctionCallDelta, Role, ToolCallDelta,
+};
+use alloc::boxed::Box;
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use serde::Deserialize;
+
+/// One normalized stream event.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StreamEvent {
+    /// A `chat.completion.chunk`.
+    Chunk(ChatCompletionChunk),
+    /// The stream failed; nothing follows.
+    Error(Error),
+    /// The stream ended cleanly; nothing follows.
+    Done,
+}
+
+/// What a decoder needs to know about the request it decodes the answer of.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StreamContext {
+    /// The model asked for, used where the provider's chunks name none.
+    pub model: String,
+    /// Unix seconds now, for synthesized chunks.
+    pub now: u64,
+    /// Whether the caller asked for a final usage chunk (`stream_options.include_usage`).
+    pub include_usage: bool,
+}
+
+#[derive(Debug)]
+enum Mode {
+    Sse(SseParser),
+    JsonLines(Vec<u8>),
+    Fake(Vec<u8>),
+}
+
+/// Turns a provider's streamed body into normalized events.
+#[derive(Debug)]
+pub struct StreamDecoder {
+    provider: ProviderId,
+    mode: Mode,
+    ctx: StreamContext,
+    limits: Limits,
+    received: usize,
+    ended: bool,
+    saw_finish: bool,
+    scratch: Vec<SseEvent>,
+}
+
+impl StreamDecoder {
+    /// A decoder for a success response of `kind` ([`ResponseKind::Sse`],
+    /// [`ResponseKind::JsonLines`] or [`ResponseKind::FakeStream`]). When a provider
+    /// answers a stream request with plain JSON (it ignored `stream`), the answer is
+    /// replayed as a fake stream.
+    pub fn new(
+        provider: ProviderId,
+        kind: ResponseKind,
+        head: &ResponseHead,
+        ctx: StreamContext,
+        limits: Limits,
+    ) -> Self {
+        let json_answer = head
+            .content_type
+            .as_deref()
+            .is_some_and(|c| c.to_ascii_lowercase().starts_with("application/json"));
+        let mode = match kind {
+            ResponseKind::JsonLines => Mode::JsonLines(Vec::new()),
+            ResponseKind::Sse if !json_answer => Mode::Sse(SseParser::new(limits.max_event_bytes)),
+            _ => Mode::Fake(Vec::new()),
+        };
+        StreamDecoder {
+            provider,
+            mode,
+            ctx,
+            limits,
+            received: 0,
+            ended: false,
+            saw_finish: false,
+            scratch: Vec::new(),
+        }
+    }
+
+    /// Whether a terminal event (`Done` or `Error`) was yielded.
+    pub fn is_ended(&self) -> bool {
+        self.ended
+    }
+
+    /// Pushes body bytes; returns the events they complete.
+    pub fn feed(&mut self, bytes: &[u8]) -> Vec<StreamEvent> {
+        let mut out = Vec::new();
+        if self.ended {
+            return out;
+        }
+        self.received = self.received.saturating_add(bytes.len());
+        if self.received > self.limits.max_stream_bytes {
+            self.end_with(
+                &mut out,
+                Error::TooLarge {
+                    what: "stream",
+                    limit: self.limits.max_stream_bytes as u64,
+                },
+            );
+            return out;
+        }
+        match &mut self.mode {
+            Mode::Sse(parser) => {
+                let mut events = core::mem::take(&mut self.scratch);
+                let fed = parser.feed(bytes, &mut events);
+                for event in events.drain(..) {
+                    self.on_sse(event, &mut out);
+                }
+                self.scratch = events;
+                if let Err(e) = fed {
+                    self.end_with(&mut out, e);
+                }
+            }
+            Mode::JsonLines(line) => {
+                line.extend_from_slice(bytes);
+                let mut buf = core::mem::take(line);
+                let mut start = 0;
+                while let Some(end) = buf
+                    .get(start..)
+                    .and_then(|s| s.iter().position(|&b| b == b'\n'))
+                {
+                    let l = buf.get(start..start + end).unwrap_or_default();
+                    self.on_json_line(l, &mut out);
+                    start += end + 1;
+                }
+                buf.drain(..start);
+                if buf.len() > self.limits.max_event_bytes {
+                    self.end_with(
+                        &mut out,
+                        Error::TooLarge {
+                            what: "stream event",
+                            limit: self.limits.max_event_bytes as u64,
+                        },
+                    );
+                }
+                if let Mode::JsonLines(line) = &mut self.mode {
+                    *line = buf;
+                }
+            }
+            Mode::Fake(body) => {
+                if body.len().saturating_add(bytes.len()) > self.limits.max_response_bytes {
+                    let limit = self.limits.max_response_bytes as u64;
+                    self.end_with(
+                        &mut out,
+                        Error::TooLarge {
+                            what: "response body",
+                            limit,
+                        },
+                    );
+                } else {
+                    body.extend_from_slice(bytes);
+                }
+            }
+        }
+        out
+    }
+
+    /// Ends the input (the body is complete or the connection closed); returns the
+    /// last events, always ending in `Done` or `Error` unless one was already yielded.
+    pub fn finish(&mut self) -> Vec<StreamEvent> {
+        let mut out = Vec::new();
+        if self.ended {
+            return out;
+        }
+        match &mut self.mode {
+            Mode::Sse(parser) => {
+                let partial = parser.has_partial_event();
+                let mut events = Vec::new();
+                parser.finish(&mut events);
+                for event in events {
+                    self.on_sse(event, &mut out);
+                }
+                if !self.ended {
+                    if self.saw_finish && !partial {
+                        self.ended = true;
+                        out.push(StreamEvent::Done);
+                    } else {
+                        self.interrupted(
+                            &mut out,
+                            "the stream ended before [DONE] or a finish reason",
+                        );
+                    }
+                }
+            }
+            Mode::JsonLines(line) => {
+                let rest = core::mem::take(line);
+                if !rest.iter().all(u8::is_ascii_whitespace) {
+                    self.on_json_line(&rest, &mut out);
+                }
+                if !self.ended {
+                    let chunk = self.synth_chunk(Delta::default(), Some(FinishReason::Stop));
+                    out.push(StreamEvent::Chunk(chunk));
+                    self.ended = true;
+                    out.push(StreamEvent::Done);
+                }
+            }
+            Mode::Fake(body) => {
+                let body = core::mem::take(body);
+                let head = ResponseHead::new(200, self.ctx.now);
+                match decode_chat(self.provider, &head, &body) {
+                    Ok(completion) => {
+                        for chunk in completion_to_chunks(&completion, self.ctx.include_usage) {
+                            out.push(StreamEvent::Chunk(chunk));
+                        }
+                        self.ended = true;
+                        out.push(StreamEvent::Done);
+                    }
+                    Err(e) => self.end_with(&mut out, e),
+                }
+            }
+        }
+        out
+    }
+
+    fn end_with(&mut self, out: &mut Vec<StreamEvent>, error: Error) {
+        self.ended = true;
+        out.push(StreamEvent::Error(error));
+    }
+
+    fn interrupted(&mut self, out: &mut Vec<StreamEvent>, why: &str) {
+        let message = format!("provider '{}': {why}", self.provider);
+        self.end_with(out, Error::StreamInterrupted { message });
+    }
+
+    fn on_sse(&mut self, event: SseEvent, out: &mut Vec<StreamEvent>) {
+        if self.ended {
+            return;
+        }
+        let data = event.data.trim();
+        if data == "[DONE]" {
+            self.ended = true;
+            out.push(StreamEvent::Done);
+            return;
+        }
+        if data.is_empty() {
+            return;
+        }
+        let is_error_event = event.event.as_deref() == Some("error");
+        match serde_json::from_str::<ChatCompletionChunk>(data) {
+            Ok(mut chunk) if !is_error_event && !is_error_object(&chunk) => {
+                self.normalize(&mut chunk);
+                out.push(StreamEvent::Chunk(chunk));
+            }
+            _ => {
+                let error = self.in_stream_error(data);
+                self.end_with(out, error);
+            }
+        }
+    }
+
+    fn normalize(&mut self, chunk: &mut ChatCompletionChunk) {
+        if chunk.model.is_empty() {
+            chunk.model.clone_from(&self.ctx.model);
+        }
+        for choice in &mut chunk.choices {
+            if let Some(reason) = choice.finish_reason.take() {
+                self.saw_finish = true;
+                let (normalized, native) = normalize_finish(reason);
+                choice.finish_reason = Some(normalized);
+                if choice.native_finish_reason.is_none() {
+                    choice.native_finish_reason = native;
+                }
+            }
+        }
+    }
+
+    /// An error object (or garbage) where a chunk should be.
+    fn in_stream_error(&self, data: &str) -> Error {
+        let provider = Some(self.provider.to_string());
+        if let Ok(body) = serde_json::from_str::<ErrorBody>(data) {
+            let status = body
+                .error
+                .code
+                .as_deref()
+                .and_then(|c| c.parse::<u16>().ok())
+                .filter(|s| (400..600).contains(s))
+                .unwrap_or(502);
+            return Error::InStream(Box::new(ApiError {
+                status,
+                message: body.error.message,
+                kind: body.error.kind,
+                param: body.error.param,
+                code: body.error.code,
+                provider,
+                ..ApiError::default()
+            }));
+        }
+        #[derive(Deserialize)]
+        struct Flat {
+            error: String,
+        }
+        if let Ok(flat) = serde_json::from_str::<Flat>(data) {
+            return Error::InStream(Box::new(ApiError {
+                status: 502,
+                message: flat.error,
+                provider,
+                ..ApiError::default()
+            }));
+        }
+        Error::BadResponse {
+            message: format!(
+                "provider '{}' sent a stream event that is not a chunk: {}",
+                self.provider,
+                crate::decode::truncate(data, 200)
+            ),
+            provider,
+        }
+    }
+
+    /// One airforce `/ask` line: `{"message": ..., "url": ...}`, with or without `data:`.
+    fn on_json_line(&mut self, line: &[u8], out: &mut Vec<StreamEvent>) {
+        if self.ended {
+            return;
+        }
+        let line = line.trim_ascii();
+        let line = line.strip_prefix(b"data:").map_or(line, <[u8]>::trim_ascii);
+        if line.is_empty() || line.first() == Some(&b':') {
+            return;
+        }
+        #[derive(Deserialize)]
+        struct AskLine {
+            #[serde(default)]
+            message: Option<String>,
+            #[serde(default)]
+            url: Option<String>,
+        }
+        match serde_json::from_slice::<AskLine>(line) {
+            Ok(ask) => {
+                let mut delta = Delta {
+                    content: ask.message,
+                    ..Delta::default()
+                };
+                if let Some(url) = ask.url.filter(|u| !u.is_empty()) {
+                    delta
+                        .extra
+                        .insert(String::from("url"), serde_json::Value::String(url));
+                }
+                let chunk = self.synth_chunk(delta, None);
+                out.push(StreamEvent::Chunk(chunk));
+            }
+            Err(_) => {
+                let data = String::from_utf8_lossy(line).into_owned();
+                let error = self.in_stream_error(&data);
+                self.end_with(out, error);
+            }
+        }
+    }
+
+    fn synth_chunk(&self, delta: Delta, finish: Option<FinishReason>) -> ChatCompletionChunk {
+        ChatCompletionChunk {
+            id: format!("chatcmpl-{}-{}", self.provider, self.ctx.now),
+            object: String::from("chat.completion.chunk"),
+            created: self.ctx.now,
+            model: self.ctx.model.clone(),
+            choices: alloc::vec![ChunkChoice {
+                index: 0,
+                delta,
+                finish_reason: finish,
+                native_finish_reason: None,
+                logprobs: None,
+                extra: Extra::new(),
+            }],
+            usage: None,
+            system_fingerprint: None,
+            extra: Extra::new(),
+        }
+    }
+}
+
+/// A "chunk" that is really `{"error": ...}`: every chunk field has a default.
+fn is_error_object(chunk: &ChatCompletionChunk) -> bool {
+    chunk.choices.is_empty() && chunk.extra.contains_key("error")
+}
+
+/// Replays a whole completion as chunks: per choice, one chunk with the role, text
+/// and tool calls, then one with the finish reason; then a usage chunk if asked.
+pub fn completion_to_chunks(c: &ChatCompletion, include_usage: bool) -> Vec<ChatCompletionChunk> {
+    let base = |choices: Vec<ChunkChoice>| ChatCompletionChunk {
+        id: c.id.clone(),
+        object: String::from("chat.completion.chunk"),
+        created: c.created,
+        model: c.model.clone(),
+        choices,
+        usage: None,
+        system_fingerprint: c.system_fingerprint.clone(),
+        extra: Extra::new(),
+    };
+    let mut out = Vec::with_capacity(c.choices.len() * 2 + 1);
+    for choice in &c.choices {
+        let m = &choice.message;
+        let tool_calls = m.tool_calls.as_ref().map(|calls| {
+            calls
+                .iter()
+                .enumerate()
+                .map(|(i, call)| ToolCallDelta {
+                    index: u32::try_from(i).unwrap_or(u32::MAX),
+                    id: Some(call.id.clone()),
+                    kind: Some(call.kind.clone()),
+                    function: Some(FunctionCallDelta {
+                        name: Some(call.function.name.clone()),
+                        arguments: Some(call.function.arguments.clone()),
+                    }),
+                    extra: Extra::new(),
+                })
+                .collect()
+        });
+        let delta = Delta {
+            role: Some(Role::Assistant),
+            content: m.content.as_ref().map(|c| c.to_text()),
+            tool_calls,
+            extra: m.extra.clone(),
+        };
+        out.push(base(alloc::vec![ChunkChoice {
+            index: choice.index,
+            delta,
+            finish_reason: None,
+            native_finish_reason: None,
+            logprobs: choice.logprobs.clone(),
+            extra: Extra::new(),
+        }]));
+        out.push(base(alloc::vec![ChunkChoice {
+            index: choice.index,
+            delta: Delta::default(),
+            finish_reason: choice.finish_reason.clone(),
+            native_finish_reason: choice.native_finish_reason.clone(),
+            logprobs: None,
+            extra: Extra::new(),
+        }]));
+    }
+    if include_usage {
+        let mut last = base(Vec::new());
+        last.usage = Some(c.usage.clone().unwrap_or_default());
+        out.push(last);
+    }
+    out
+}
