@@ -7,6 +7,7 @@ extern crate alloc;
 pub mod accumulate;
 pub mod decode;
 pub mod encode;
+pub mod endpoints;
 pub mod error;
 pub mod http;
 pub mod limits;
