@@ -226,9 +226,9 @@ impl Error {
             | Error::StreamInterrupted { message }
             | Error::Connection { message } => message.clone(),
             Error::TooLarge { what, limit } => format!("{what} exceeds the limit of {limit}"),
-            Error::RateLimited { retry_after, limit } => format!(
-                "rate limit of {limit} requests exceeded; retry after {retry_after} s"
-            ),
+            Error::RateLimited { retry_after, limit } => {
+                format!("rate limit of {limit} requests exceeded; retry after {retry_after} s")
+            }
             Error::Api(e) | Error::InStream(e) => e.message.clone(),
             Error::Timeout { after_ms } => {
                 format!("the provider did not answer within {after_ms} ms")
@@ -298,7 +298,10 @@ impl Error {
                 if let Some(raw) = &mut e.raw {
                     scrub(raw);
                 }
-                for field in [&mut e.kind, &mut e.code, &mut e.param].into_iter().flatten() {
+                for field in [&mut e.kind, &mut e.code, &mut e.param]
+                    .into_iter()
+                    .flatten()
+                {
                     scrub(field);
                 }
             }

@@ -191,7 +191,11 @@ impl ResponseHead {
 /// Appends `key=value` pairs, percent-encoded, to a path (`?` then `&`).
 pub fn push_query(path: &mut String, pairs: &[(&str, &str)]) {
     for (i, (k, v)) in pairs.iter().enumerate() {
-        path.push(if i == 0 && !path.contains('?') { '?' } else { '&' });
+        path.push(if i == 0 && !path.contains('?') {
+            '?'
+        } else {
+            '&'
+        });
         encode_component(path, k);
         path.push('=');
         encode_component(path, v);
@@ -219,8 +223,14 @@ mod tests {
     #[test]
     fn query_is_percent_encoded() {
         let mut p = String::from("/get-audio");
-        push_query(&mut p, &[("text", "Hello world & more/é"), ("voice", "alex")]);
-        assert_eq!(p, "/get-audio?text=Hello%20world%20%26%20more%2F%C3%A9&voice=alex");
+        push_query(
+            &mut p,
+            &[("text", "Hello world & more/é"), ("voice", "alex")],
+        );
+        assert_eq!(
+            p,
+            "/get-audio?text=Hello%20world%20%26%20more%2F%C3%A9&voice=alex"
+        );
         push_query(&mut p, &[("x", "1")]);
         assert!(p.ends_with("&x=1"));
     }

@@ -55,7 +55,13 @@ pub fn parse_http_date(v: &str) -> Option<u64> {
         day = dmy.next()?.parse().ok()?;
         month = month_index(dmy.next()?)?;
         let y: u64 = dmy.next()?.parse().ok()?;
-        year = if y < 70 { 2000 + y } else if y < 100 { 1900 + y } else { y };
+        year = if y < 70 {
+            2000 + y
+        } else if y < 100 {
+            1900 + y
+        } else {
+            y
+        };
         time = parts.next()?;
     } else {
         // IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT"
@@ -110,9 +116,18 @@ mod tests {
 
     #[test]
     fn all_three_date_formats() {
-        assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), Some(NOV_6_1994));
-        assert_eq!(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"), Some(NOV_6_1994));
-        assert_eq!(parse_http_date("Sun Nov  6 08:49:37 1994"), Some(NOV_6_1994));
+        assert_eq!(
+            parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(NOV_6_1994)
+        );
+        assert_eq!(
+            parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"),
+            Some(NOV_6_1994)
+        );
+        assert_eq!(
+            parse_http_date("Sun Nov  6 08:49:37 1994"),
+            Some(NOV_6_1994)
+        );
     }
 
     #[test]
@@ -120,7 +135,10 @@ mod tests {
         assert_eq!(parse("120", 0), Some(120));
         assert_eq!(parse(" 7 ", 0), Some(7));
         assert_eq!(parse("1.2", 0), Some(2));
-        assert_eq!(parse("99999999999999999999999", 0), Some(MAX_RETRY_AFTER_SECS));
+        assert_eq!(
+            parse("99999999999999999999999", 0),
+            Some(MAX_RETRY_AFTER_SECS)
+        );
         assert_eq!(parse("Sun, 06 Nov 1994 08:49:47 GMT", NOV_6_1994), Some(10));
         assert_eq!(parse("Sun, 06 Nov 1994 08:49:27 GMT", NOV_6_1994), Some(0));
         assert_eq!(parse("soon", 0), None);

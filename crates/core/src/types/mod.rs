@@ -16,9 +16,9 @@ mod models;
 
 pub use audio::SpeechRequest;
 pub use chat::{
-    ChatRequest, Content, ContentPart, FunctionCall, FunctionDef, ImageUrl, Message,
-    NamedFunction, NamedToolChoice, ResponseFormat, Role, Stop, StreamOptions, Tool, ToolCall,
-    ToolChoice, ToolChoiceMode,
+    ChatRequest, Content, ContentPart, FunctionCall, FunctionDef, ImageUrl, Message, NamedFunction,
+    NamedToolChoice, ResponseFormat, Role, Stop, StreamOptions, Tool, ToolCall, ToolChoice,
+    ToolChoiceMode,
 };
 pub use chunk::{ChatCompletionChunk, ChunkChoice, Delta, FunctionCallDelta, ToolCallDelta};
 pub use completion::{ChatCompletion, Choice, FinishReason, Usage};
