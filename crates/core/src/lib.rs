@@ -19,4 +19,8 @@ pub mod sse;
 pub mod stream;
 pub mod types;
 
+pub use accumulate::Accumulator;
 pub use error::{ApiError, Error};
+pub use provider::ProviderId;
+pub use ratelimit::{Decision, Quota, RateState};
+pub use stream::{StreamDecoder, StreamEvent};
