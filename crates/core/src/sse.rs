@@ -71,7 +71,7 @@ impl SseParser {
                 bytes = rest;
             }
         }
-        while let Some(end) = bytes.iter().position(|&b| b == b'\n' || b == b'\r') {
+        while let Some(end) = memchr::memchr2(b'\n', b'\r', bytes) {
             let (line, rest) = bytes.split_at(end);
             let cr = rest.first() == Some(&b'\r');
             bytes = rest.get(1..).unwrap_or_default();
@@ -130,7 +130,7 @@ impl SseParser {
         if line.first() == Some(&b':') {
             return Ok(());
         }
-        let (field, value) = match line.iter().position(|&b| b == b':') {
+        let (field, value) = match memchr::memchr(b':', line) {
             Some(i) => {
                 let (f, v) = line.split_at(i);
                 let v = v.get(1..).unwrap_or_default();

@@ -136,10 +136,7 @@ impl StreamDecoder {
                 line.extend_from_slice(bytes);
                 let mut buf = core::mem::take(line);
                 let mut start = 0;
-                while let Some(end) = buf
-                    .get(start..)
-                    .and_then(|s| s.iter().position(|&b| b == b'\n'))
-                {
+                while let Some(end) = buf.get(start..).and_then(|s| memchr::memchr(b'\n', s)) {
                     let l = buf.get(start..start + end).unwrap_or_default();
                     self.on_json_line(l, &mut out);
                     start += end + 1;
