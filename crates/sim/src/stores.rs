@@ -27,14 +27,14 @@ pub struct FileStore {
 }
 
 impl FileStore {
-    /// Stores a file unless `max_files` are already kept.
-    pub fn insert(&self, file: StoredFile, max_files: usize) -> Result<(), ()> {
+    /// Stores a file unless `max_files` are already kept; false when full.
+    pub fn insert(&self, file: StoredFile, max_files: usize) -> bool {
         let mut files = self.files.lock().unwrap_or_else(|p| p.into_inner());
         if files.len() >= max_files {
-            return Err(());
+            return false;
         }
         files.insert(file.id.clone(), file);
-        Ok(())
+        true
     }
 
     /// A copy of one file.

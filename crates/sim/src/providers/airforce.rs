@@ -295,9 +295,9 @@ fn uuid(n: u64, salt: u64) -> String {
 }
 
 async fn suno_create(State(state): State<AppState>, body: Bytes) -> Response {
-    let req = match json_object(P, &body) {
+    let req = match json_object(&body) {
         Ok(m) => m,
-        Err(r) => return r,
+        Err(e) => return P.error(StatusCode::BAD_REQUEST, &e),
     };
     let model = match req.get("model") {
         None | Some(Value::Null) => "chirp-v3-5",

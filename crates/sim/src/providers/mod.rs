@@ -22,15 +22,12 @@ pub fn faults(f: &MaybeFaults) -> Option<&Faults> {
     f.as_ref().map(|Extension(f)| f)
 }
 
-/// A JSON object body, or the provider's 400.
-pub fn json_object(provider: Provider, body: &[u8]) -> Result<Map<String, Value>, Response> {
+/// A JSON object body, or why it is not one.
+pub fn json_object(body: &[u8]) -> Result<Map<String, Value>, String> {
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(m)) => Ok(m),
-        Ok(_) => Err(provider.error(
-            StatusCode::BAD_REQUEST,
-            "Request body must be a JSON object",
-        )),
-        Err(e) => Err(provider.error(StatusCode::BAD_REQUEST, &format!("Invalid JSON body: {e}"))),
+        Ok(_) => Err("Request body must be a JSON object".into()),
+        Err(e) => Err(format!("Invalid JSON body: {e}")),
     }
 }
 

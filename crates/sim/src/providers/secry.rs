@@ -194,7 +194,7 @@ async fn upload(State(state): State<AppState>, req: Request) -> Response {
         content,
     };
     let body = file_json(&stored);
-    if state.files.insert(stored, state.config.max_files).is_err() {
+    if !state.files.insert(stored, state.config.max_files) {
         return P.error(
             StatusCode::BAD_REQUEST,
             "File storage limit reached; delete files first",
@@ -244,23 +244,20 @@ async fn delete_file(State(state): State<AppState>, Path(id): Path<String>) -> R
     }
 }
 
-fn side(v: Option<&Value>, name: &str) -> Result<u32, Response> {
+fn side(v: Option<&Value>, name: &str) -> Result<u32, String> {
     match v {
         None | Some(Value::Null) => Ok(1024),
         Some(v) => match v.as_u64() {
             Some(n) if (1..=MAX_SIDE).contains(&n) => Ok(n as u32),
-            _ => Err(P.error(
-                StatusCode::BAD_REQUEST,
-                &format!("'{name}' must be an integer in 1..={MAX_SIDE}"),
-            )),
+            _ => Err(format!("'{name}' must be an integer in 1..={MAX_SIDE}")),
         },
     }
 }
 
 async fn generate_image(body: Bytes) -> Response {
-    let req = match json_object(P, &body) {
+    let req = match json_object(&body) {
         Ok(m) => m,
-        Err(r) => return r,
+        Err(e) => return P.error(StatusCode::BAD_REQUEST, &e),
     };
     let Some(prompt) = req
         .get("prompt")
@@ -277,7 +274,7 @@ async fn generate_image(body: Bytes) -> Response {
         side(req.get("height"), "height"),
     ) {
         (Ok(w), Ok(h)) => (w, h),
-        (Err(r), _) | (_, Err(r)) => return r,
+        (Err(e), _) | (_, Err(e)) => return P.error(StatusCode::BAD_REQUEST, &e),
     };
     let ext = req
         .get("response_extension")
