@@ -81,6 +81,11 @@ async fn next_frame(mut c: Cursor) -> Option<(Result<Bytes, io::Error>, Cursor)>
                 return match c.end {
                     End::Clean => None,
                     End::Reset => {
+                        if c.started {
+                            // Let hyper flush what was written, so the abort comes after it.
+                            tokio::task::yield_now().await;
+                            tokio::time::sleep(Duration::from_millis(5)).await;
+                        }
                         c.end = End::Clean;
                         Some((
                             Err(io::Error::new(

@@ -1,4 +1,5 @@
 //! airforce: chat, models, key check, images, ask, vision, suno, text-to-speech.
+#![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! The Gemini proxy: `/api/v1/chat`, optional model, defaults, documented errors.
+#![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
 mod common;
 

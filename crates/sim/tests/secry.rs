@@ -1,4 +1,5 @@
 //! SECRY: chat, tools, streams, models, files, images, errors and its rate limit.
+#![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! Secton: chat with `messages` + `organization_id` and no `choices`; models by query.
+#![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! Siraya: OpenAI-compatible chat, assistant prefill, the five finish reasons, usage.
+#![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
 mod common;
 
