@@ -220,6 +220,9 @@ fn npm() -> Result<Done> {
         "npm ci (binaryen, wrangler, playwright-core)",
         present,
         || {
+            if !root.join("package.json").is_file() || !root.join("package-lock.json").is_file() {
+                return Err("npm: package.json and package-lock.json must be at the root".into());
+            }
             let mut c = cmd("npm");
             c.args(["ci", "--no-audit", "--no-fund"]);
             util::run_logged("npm-ci", c)?;
