@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use switchboard_core::http::{ResponseHead, ResponseKind};
 use switchboard_core::limits::Limits;
 use switchboard_core::provider::ProviderId;
-use switchboard_core::sse::encode_chunk;
+use switchboard_core::sse::{SseParser, encode_chunk};
 use switchboard_core::stream::{StreamContext, StreamDecoder, StreamEvent};
 use switchboard_core::types::ChatCompletionChunk;
 
@@ -132,6 +132,21 @@ fn main() {
             black_box(c);
         })
     });
+    let (framing, n_events) = best(|| {
+        let mut parser = SseParser::new(1 << 20);
+        let mut events = Vec::new();
+        let mut n = 0;
+        for piece in bytes.chunks(PIECE) {
+            parser.feed(piece, &mut events).expect("within limits");
+            n += events
+                .drain(..)
+                .map(|e| black_box(e).data.len())
+                .filter(|&l| l > 0)
+                .count();
+        }
+        n
+    });
+    assert_eq!(n_events, n_full + 1, "framing sees every event and [DONE]");
     let mut out = 0usize;
     let (reencode, _) = best(|| {
         decode(&bytes, |c| {
@@ -151,6 +166,7 @@ fn main() {
         );
     };
     row("serde_json payloads alone (baseline)", base);
+    row("SSE framing alone (SseParser)", framing);
     row("StreamDecoder (SSE + parse + normalize)", full);
     row("decode + re-encode (gateway path)", reencode);
     black_box(out);
