@@ -5,7 +5,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
@@ -41,9 +41,9 @@ impl RateLimiter {
     }
 }
 
-/// The bearer token of a request, if it has one.
-pub fn bearer(req: &Request) -> Option<&str> {
-    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+/// The bearer token in these headers, if there is one.
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme
         .eq_ignore_ascii_case("bearer")
@@ -52,7 +52,7 @@ pub fn bearer(req: &Request) -> Option<&str> {
 
 async fn check(state: AppState, provider: Provider, req: Request, next: Next) -> Response {
     let expected = provider.key(&state.config.keys);
-    let key = match (bearer(&req), provider) {
+    let key = match (bearer(req.headers()), provider) {
         (Some(k), _) if k == expected => k.to_string(),
         // airforce serves anonymous (free-tier) callers; only a wrong key is refused.
         (None, Provider::Airforce) if req.headers().get(header::AUTHORIZATION).is_none() => {

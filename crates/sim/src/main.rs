@@ -5,6 +5,9 @@ use std::process::ExitCode;
 
 use switchboard_sim::{Config, serve};
 
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let config =

@@ -3,8 +3,8 @@
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Query, Request, State};
-use axum::http::StatusCode;
+use axum::extract::Query;
+use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::from_fn_with_state;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -44,13 +44,8 @@ fn organization_id(key: &str) -> String {
     format!("org_{:08}", fnv1a64(key.as_bytes()) % 100_000_000)
 }
 
-async fn chat(State(_state): State<AppState>, req: Request) -> Response {
-    let key = bearer(&req).unwrap_or_default().to_string();
-    let body = match axum::body::to_bytes(req.into_body(), usize::MAX).await {
-        Ok(b) => b,
-        Err(e) => return P.error(StatusCode::BAD_REQUEST, &e.to_string()),
-    };
-    answer(&key, &body)
+async fn chat(headers: HeaderMap, body: Bytes) -> Response {
+    answer(bearer(&headers).unwrap_or_default(), &body)
 }
 
 fn answer(key: &str, body: &Bytes) -> Response {
