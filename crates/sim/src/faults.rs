@@ -283,6 +283,11 @@ async fn shape_whole_body(resp: Response, faults: &Faults) -> Response {
         one_byte: faults.one_byte,
         end,
     };
+    if let Some(len) = plan.one_byte_length() {
+        parts
+            .headers
+            .insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+    }
     Response::from_parts(parts, plan.into_body())
 }
 
@@ -336,6 +341,7 @@ pub fn stream_plan(
 
 /// A `text/event-stream` response that writes `plan`.
 pub fn sse_response(plan: Plan) -> Response {
+    let length = plan.one_byte_length();
     let mut resp = (
         [
             (
@@ -347,6 +353,10 @@ pub fn sse_response(plan: Plan) -> Response {
         plan.into_body(),
     )
         .into_response();
+    if let Some(len) = length {
+        resp.headers_mut()
+            .insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+    }
     resp.extensions_mut().insert(StreamShaped);
     resp
 }

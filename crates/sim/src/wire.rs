@@ -40,6 +40,13 @@ struct Cursor {
 }
 
 impl Plan {
+    /// For a one-byte plan that ends cleanly, the exact length to send as `Content-Length`, so
+    /// hyper writes bare bytes (no chunk framing) and each write carries one byte.
+    pub fn one_byte_length(&self) -> Option<u64> {
+        (self.one_byte && self.end == End::Clean)
+            .then(|| self.segments.iter().map(|s| s.len() as u64).sum())
+    }
+
     /// The body that writes this plan.
     pub fn into_body(self) -> Body {
         let cursor = Cursor {
