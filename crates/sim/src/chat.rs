@@ -601,3 +601,37 @@ pub fn handle(
         Err((status, msg)) => flavor.provider.error(status, &msg),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_keep_whitespace_in_front() {
+        assert_eq!(tokens("1 2  3"), ["1", " 2", "  3"]);
+        assert_eq!(tokens(" a b "), [" a", " b", " "]);
+        assert!(tokens("").is_empty());
+        assert_eq!(tokens("é ü").concat(), "é ü");
+    }
+
+    #[test]
+    fn count_to_is_bounded_and_exact() {
+        assert_eq!(count_to("Count to 3.").as_deref(), Some("1 2 3"));
+        assert_eq!(count_to("count to 0").as_deref(), Some(""));
+        assert_eq!(count_to("please count to 3"), None);
+        assert_eq!(count_to("count to x"), None);
+        assert_eq!(count_to("ééééé"), None);
+        let big = count_to("count to 999999999999").unwrap_or_default();
+        assert_eq!(tokens(&big).len(), MAX_COUNT as usize);
+    }
+
+    #[test]
+    fn even_pieces_cover_the_text_exactly() {
+        for n in 1..12 {
+            let p = even_pieces("héllo wörld", n);
+            assert_eq!(p.len(), n);
+            assert_eq!(p.concat(), "héllo wörld");
+        }
+        assert_eq!(even_pieces("", 3), ["", "", ""]);
+    }
+}

@@ -360,3 +360,75 @@ pub fn sse_response(plan: Plan) -> Response {
     resp.extensions_mut().insert(StreamShaped);
     resp
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grammar() {
+        let f = Faults::parse("latency=20, status=503; retry-after=4,no-done").unwrap_or_default();
+        assert_eq!(f.latency, Some(Duration::from_millis(20)));
+        assert_eq!(f.status, Some(503));
+        assert_eq!(f.retry_after, Some(4));
+        assert!(f.no_done);
+        assert_eq!(
+            Faults::parse("retry-after=1").map(|f| f.status),
+            Ok(Some(429))
+        );
+        assert_eq!(
+            Faults::parse("error-mid-stream").map(|f| f.error_mid_stream),
+            Ok(Some(1))
+        );
+        assert_eq!(
+            Faults::parse("hang=999999").map(|f| f.hang),
+            Ok(Some(MAX_HANG))
+        );
+        assert!(Faults::parse("status=abc").is_err());
+        assert!(Faults::parse("status=302").is_err());
+        assert!(Faults::parse("latency").is_err());
+        assert!(Faults::parse("wobble").is_err());
+        assert_eq!(Faults::parse(""), Ok(Faults::default()));
+    }
+
+    #[test]
+    fn stream_plan_applies_faults_in_order() {
+        let ev = |s: &'static str| Bytes::from_static(s.as_bytes());
+        let events = || {
+            vec![
+                ev("a\n\n"),
+                ev("bbbb\n\n"),
+                ev("c\n\n"),
+                ev("data: [DONE]\n\n"),
+            ]
+        };
+        let err = ev("E\n\n");
+        let plan = |f: Faults| stream_plan(events(), true, Some(&f), err.clone(), Duration::ZERO);
+        let no_done = plan(Faults {
+            no_done: true,
+            ..Faults::default()
+        });
+        assert_eq!(no_done.segments.len(), 3);
+        let mid = plan(Faults {
+            error_mid_stream: Some(1),
+            ..Faults::default()
+        });
+        assert_eq!(mid.segments, vec![ev("a\n\n"), err.clone()]);
+        let cut = plan(Faults {
+            truncate: true,
+            ..Faults::default()
+        });
+        assert_eq!(cut.segments, vec![ev("a\n\n"), ev("bbb")]);
+        let reset = plan(Faults {
+            reset_after: Some(2),
+            ..Faults::default()
+        });
+        assert_eq!((reset.segments.len(), reset.end), (2, End::Reset));
+        let garbage = plan(Faults {
+            garbage: true,
+            ..Faults::default()
+        });
+        assert_eq!(garbage.segments[1], Bytes::from_static(GARBAGE));
+        assert_eq!(garbage.segments.len(), 5);
+    }
+}
