@@ -1,0 +1,206 @@
+//! Gateway configuration, read from the Worker's environment (vars and secrets).
+//!
+//! Everything the gateway talks to comes from here, never from the request: the
+//! upstream base URLs (`SECRY_BASE_URL`, ..., defaulting to the documented ones) and
+//! the provider keys (`SECRY_API_KEY`, ...). A provider without a key, or without a base
+//! URL (the self-hosted Gemini proxy has no default), is "not configured": it answers
+//! 503 and is left out of `/v1/models`.
+
+use switchboard_core::limits::Limits;
+use switchboard_core::ratelimit::Quota;
+use switchboard_core::route::Routes;
+use switchboard_core::{ApiError, Error, ProviderId};
+
+/// Default requests per minute per client IP (`RATE_LIMIT_PER_MINUTE`; `0` disables).
+pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u32 = 60;
+
+/// One provider's upstream: where it is and the key it takes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upstream {
+    /// Base URL without a trailing `/`.
+    pub base_url: String,
+    /// The provider key (a secret).
+    pub key: String,
+}
+
+/// Everything the gateway is told at start of a request.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Per provider, in [`ProviderId::ALL`] order: its upstream, if configured.
+    upstreams: [Option<Upstream>; 5],
+    /// Accepted caller tokens (`GATEWAY_TOKENS`, comma-separated); empty means open.
+    pub tokens: Vec<String>,
+    /// Model aliases and fallbacks (`MODEL_ALIASES`, see [`Routes::parse`]).
+    pub routes: Routes,
+    /// Allowed browser origins (`CORS_ORIGINS`, comma-separated; `*` allows any).
+    pub cors_origins: Vec<String>,
+    /// Per-IP quota (`RATE_LIMIT_PER_MINUTE`), `None` when disabled.
+    pub rate_limit: Option<Quota>,
+    /// Size limits (`MAX_REQUEST_BYTES` overrides the chat body cap).
+    pub limits: Limits,
+}
+
+impl Config {
+    /// Reads the configuration through `get` (a lookup of vars and secrets by name).
+    /// Invalid values are errors, so a typo shows up as a clear 500 rather than a
+    /// silently different gateway.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, Error> {
+        let get = |name: &str| {
+            get(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let mut upstreams: [Option<Upstream>; 5] = Default::default();
+        for (slot, provider) in upstreams.iter_mut().zip(ProviderId::ALL) {
+            let spec = provider.spec();
+            let base_url = get(spec.base_url_var).or_else(|| spec.base_url.map(str::to_owned));
+            let (Some(base_url), Some(key)) = (base_url, get(spec.key_var)) else {
+                continue;
+            };
+            if !(base_url.starts_with("https://") || base_url.starts_with("http://")) {
+                return Err(config_error(spec.base_url_var, "must be an http(s) URL"));
+            }
+            *slot = Some(Upstream {
+                base_url: base_url.trim_end_matches('/').to_owned(),
+                key,
+            });
+        }
+        let routes = match get("MODEL_ALIASES") {
+            Some(text) => {
+                Routes::parse(&text).map_err(|e| config_error("MODEL_ALIASES", &e.message()))?
+            }
+            None => Routes::default(),
+        };
+        let per_minute = match get("RATE_LIMIT_PER_MINUTE") {
+            Some(v) => v
+                .parse::<u32>()
+                .map_err(|_| config_error("RATE_LIMIT_PER_MINUTE", "must be a whole number"))?,
+            None => DEFAULT_RATE_LIMIT_PER_MINUTE,
+        };
+        let rate_limit = (per_minute > 0)
+            .then(|| Quota::new(per_minute, 60_000))
+            .transpose()
+            .map_err(|e| config_error("RATE_LIMIT_PER_MINUTE", &e.message()))?;
+        let mut limits = Limits::DEFAULT;
+        if let Some(v) = get("MAX_REQUEST_BYTES") {
+            limits.max_request_bytes = v
+                .parse()
+                .map_err(|_| config_error("MAX_REQUEST_BYTES", "must be a whole number"))?;
+        }
+        Ok(Config {
+            upstreams,
+            tokens: list(get("GATEWAY_TOKENS")),
+            routes,
+            cors_origins: list(get("CORS_ORIGINS")),
+            rate_limit,
+            limits,
+        })
+    }
+
+    /// The provider's upstream, or a 503 naming what is missing.
+    pub fn upstream(&self, provider: ProviderId) -> Result<&Upstream, Error> {
+        self.upstreams
+            .iter()
+            .zip(ProviderId::ALL)
+            .find(|(_, p)| *p == provider)
+            .and_then(|(u, _)| u.as_ref())
+            .ok_or_else(|| Error::NotConfigured {
+                provider: provider.to_string(),
+            })
+    }
+
+    /// The configured providers and their upstreams.
+    pub fn configured(&self) -> impl Iterator<Item = (ProviderId, &Upstream)> {
+        ProviderId::ALL
+            .into_iter()
+            .zip(&self.upstreams)
+            .filter_map(|(p, u)| u.as_ref().map(|u| (p, u)))
+    }
+
+    /// Every provider key, for scrubbing text before it leaves the gateway.
+    pub fn secrets(&self) -> impl Iterator<Item = &str> {
+        self.upstreams.iter().flatten().map(|u| u.key.as_str())
+    }
+}
+
+/// Splits a comma-separated list, dropping empty entries.
+fn list(value: Option<String>) -> Vec<String> {
+    value
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A 500 naming the variable at fault (never its value, which may be a secret).
+fn config_error(var: &str, what: &str) -> Error {
+    Error::Api(Box::new(ApiError {
+        status: 500,
+        message: format!("gateway misconfigured: {var} {what}"),
+        kind: Some("server_error".to_owned()),
+        code: Some("gateway_misconfigured".to_owned()),
+        ..ApiError::default()
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(pairs: &[(&str, &str)]) -> Result<Config, Error> {
+        Config::from_lookup(|name| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_owned())
+        })
+    }
+
+    #[test]
+    fn providers_need_a_key_and_a_base_url() -> Result<(), Error> {
+        let c = config(&[
+            ("SECRY_API_KEY", "k1"),
+            ("GEMINI_PROXY_API_KEY", "k2"),
+            ("SIRAYA_BASE_URL", "http://127.0.0.1:1/siraya/v1/"),
+        ])?;
+        let secry = c.upstream(ProviderId::Secry)?;
+        assert_eq!(secry.base_url, "https://api-ai2.secry.me/v1");
+        assert_eq!(secry.key, "k1");
+        // No base URL by default for the self-hosted proxy; no key for siraya.
+        assert_eq!(
+            c.upstream(ProviderId::GeminiProxy)
+                .map(|_| ())
+                .err()
+                .map(|e| e.status()),
+            Some(503)
+        );
+        assert!(c.upstream(ProviderId::Siraya).is_err());
+        assert_eq!(c.configured().count(), 1);
+        Ok(())
+    }
+
+    #[test]
+    fn base_urls_are_trimmed_and_checked() -> Result<(), Error> {
+        let c = config(&[("SIRAYA_BASE_URL", "http://h/x/"), ("SIRAYA_API_KEY", "k")])?;
+        assert_eq!(c.upstream(ProviderId::Siraya)?.base_url, "http://h/x");
+        assert!(config(&[("SIRAYA_BASE_URL", "file:///etc"), ("SIRAYA_API_KEY", "k")]).is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn lists_limits_and_aliases() -> Result<(), Error> {
+        let c = config(&[
+            ("GATEWAY_TOKENS", " a, b ,,"),
+            ("RATE_LIMIT_PER_MINUTE", "0"),
+            ("MODEL_ALIASES", "fast=secry/x|airforce/y"),
+        ])?;
+        assert_eq!(c.tokens, ["a", "b"]);
+        assert!(c.rate_limit.is_none());
+        assert_eq!(c.routes.resolve("fast")?.len(), 2);
+        assert_eq!(config(&[])?.rate_limit.map(|q| q.limit), Some(60));
+        assert!(config(&[("RATE_LIMIT_PER_MINUTE", "lots")]).is_err());
+        Ok(())
+    }
+}
