@@ -146,6 +146,17 @@ async fn sim_log(client: &reqwest::Client, sim: &str) -> Result<Vec<Value>, reqw
         .await
 }
 
+/// Arms a simulator fault for the next request under `prefix`.
+async fn arm(client: &reqwest::Client, sim: &str, fault: &str, prefix: &str) -> TestResult {
+    let r = client
+        .post(format!("{sim}/__sim/faults"))
+        .json(&json!({"fault": fault, "times": 1, "path_prefix": prefix}))
+        .send()
+        .await?;
+    assert!(r.status().is_success(), "arming {fault}: {}", r.status());
+    Ok(())
+}
+
 fn chat(model: &str, stream: bool) -> Value {
     json!({"model": model, "stream": stream, "messages": [{"role": "user", "content": "Say hello"}]})
 }
@@ -174,6 +185,10 @@ async fn gateway_end_to_end() -> TestResult {
         ("GEMINI_PROXY_API_KEY", keys.gemini.clone()),
         ("GATEWAY_TOKENS", format!("other-token,{TOKEN}")),
         ("RATE_LIMIT_PER_MINUTE", "1000".to_owned()),
+        (
+            "MODEL_ALIASES",
+            format!("fb=secry/{}|siraya/backup-model", secry::MODELS[0]),
+        ),
     ];
     let gw = Gateway::start(&vars).await?;
     let g = &gw.base;
@@ -352,6 +367,55 @@ async fn gateway_end_to_end() -> TestResult {
         ids.contains(&format!("secry/{}", secry::MODELS[0]).as_str()),
         "{ids:?}"
     );
+
+    // A 503 before the first byte moves on to the alias's next target.
+    client.delete(format!("{s}/__sim/requests")).send().await?;
+    arm(&client, &s, "status=503", "/secry").await?;
+    let r = client
+        .post(format!("{g}/v1/chat/completions"))
+        .bearer_auth(TOKEN)
+        .json(&chat("fb", false))
+        .send()
+        .await?;
+    assert_eq!(r.status().as_u16(), 200);
+    let paths: Vec<Value> = sim_log(&client, &s)
+        .await?
+        .iter()
+        .map(|e| e["path"].clone())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            json!("/secry/v1/chat/completions"),
+            json!("/siraya/v1/chat/completions")
+        ]
+    );
+
+    // After the first byte, an upstream error or cut becomes an error event plus a
+    // final chunk with finish_reason "error", never a clean [DONE].
+    for fault in ["error-mid-stream=2", "reset-after=2"] {
+        arm(&client, &s, fault, "/secry").await?;
+        let r = client
+            .post(format!("{g}/v1/chat/completions"))
+            .bearer_auth(TOKEN)
+            .json(&chat(&cases[0].0, true))
+            .send()
+            .await?;
+        assert_eq!(r.status().as_u16(), 200, "{fault}");
+        let body = r.text().await?;
+        let events: Vec<&str> = body.split("\n\n").filter(|e| !e.is_empty()).collect();
+        assert!(!body.contains("[DONE]"), "{fault}: {body}");
+        let n = events.len();
+        assert!(n >= 3, "{fault}: {body}");
+        let error: Value = serde_json::from_str(events[n - 2].trim_start_matches("data: "))?;
+        assert!(error["error"]["message"].is_string(), "{fault}: {body}");
+        let last: Value = serde_json::from_str(events[n - 1].trim_start_matches("data: "))?;
+        assert_eq!(
+            last["choices"][0]["finish_reason"], "error",
+            "{fault}: {body}"
+        );
+    }
+    client.delete(format!("{s}/__sim/faults")).send().await?;
 
     // No provider key in anything the gateway logged.
     let log = std::fs::read_to_string(gw.dir.join("wrangler.log")).unwrap_or_default();
