@@ -429,3 +429,43 @@ async fn gateway_end_to_end() -> TestResult {
     sim.handle.abort();
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs worker-build output and wrangler; `cargo xtask test` runs it"]
+async fn rate_limit_by_ip() -> TestResult {
+    // The readiness probe takes one request of the 4; the 6 below then see 3 allowed.
+    let gw = Gateway::start(&[("RATE_LIMIT_PER_MINUTE", "4".to_owned())]).await?;
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()?;
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        let r = client.get(format!("{}/v1/nothing", gw.base)).send().await?;
+        let status = r.status().as_u16();
+        let header = |name: &str| {
+            r.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        assert_eq!(header("x-ratelimit-limit").as_deref(), Some("4"));
+        assert!(header("x-ratelimit-remaining").is_some() && header("x-ratelimit-reset").is_some());
+        assert!(header("x-request-id").is_some());
+        if status == 429 {
+            let retry: u64 = header("retry-after").unwrap_or_default().parse()?;
+            assert!((1..=60).contains(&retry), "retry-after {retry}");
+            assert_eq!(header("x-ratelimit-remaining").as_deref(), Some("0"));
+            let body: Value = r.json().await?;
+            assert_eq!(body["error"]["type"], "rate_limit_error", "{body}");
+        }
+        statuses.push(status);
+    }
+    // Allowed requests reach routing (404 for this path), then every one is refused.
+    let allowed = statuses.iter().take_while(|s| **s == 404).count();
+    assert!((2..=3).contains(&allowed), "{statuses:?}");
+    assert!(
+        statuses[allowed..].iter().all(|s| *s == 429),
+        "{statuses:?}"
+    );
+    Ok(())
+}
