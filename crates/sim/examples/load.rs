@@ -1,7 +1,7 @@
 //! A bounded load run against the simulator's non-stream chat, on loopback only.
 //!
 //! `cargo run -p switchboard-sim --profile native --example load -- [--url http://127.0.0.1:PORT]
-//! [--concurrency 16] [--requests 20000] [--warmup 2000]`
+//! [--concurrency 16] [--requests 20000] [--warmup 2000] [--get /__sim/health]`
 //!
 //! Without `--url` it starts the simulator in-process on its own runtime thread.
 
@@ -52,10 +52,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .trim_start_matches("http://")
         .trim_end_matches('/')
         .to_string();
-    let request = format!(
-        "POST /secry/v1/chat/completions HTTP/1.1\r\nhost: {addr}\r\nauthorization: Bearer sk-sim-secry\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{BODY}",
-        BODY.len()
-    );
+    // `--get PATH` measures a GET instead (e.g. `/__sim/health`, the framework's floor).
+    let request = match arg(&args, "--get") {
+        Some(path) => format!("GET {path} HTTP/1.1\r\nhost: {addr}\r\n\r\n"),
+        None => format!(
+            "POST /secry/v1/chat/completions HTTP/1.1\r\nhost: {addr}\r\nauthorization: Bearer sk-sim-secry\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{BODY}",
+            BODY.len()
+        ),
+    };
     rt.block_on(async move {
         let run = |n: usize| {
             let addr = addr.clone();

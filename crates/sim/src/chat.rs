@@ -6,11 +6,12 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use crate::faults::{Faults, sse_response, stream_plan};
 use crate::hash::fnv1a64;
-use crate::provider::{Provider, json_response};
+use crate::openai_json::{self, Delta, Function, Head, ToolCall, Usage, chunk, error_event};
+use crate::provider::{Provider, json_bytes_response};
 use crate::state::AppState;
 
 /// Header that sets the number of content chunks of one stream.
@@ -430,12 +431,12 @@ pub fn answer(req: &ChatRequest, flavor: &Flavor) -> Outcome {
     }
 }
 
-fn usage(o: &Outcome) -> Value {
-    json!({
-        "prompt_tokens": o.prompt_tokens,
-        "completion_tokens": o.completion_tokens,
-        "total_tokens": o.prompt_tokens + o.completion_tokens,
-    })
+fn usage(o: &Outcome) -> Usage {
+    Usage {
+        prompt_tokens: o.prompt_tokens,
+        completion_tokens: o.completion_tokens,
+        total_tokens: o.prompt_tokens + o.completion_tokens,
+    }
 }
 
 /// Seconds since the Unix epoch.
@@ -445,28 +446,28 @@ pub fn now_secs() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
+fn head<'a>(req: &'a ChatRequest, flavor: &'a Flavor, id: &'a str) -> Head<'a> {
+    Head {
+        id,
+        created: now_secs(),
+        model: &req.model,
+        fingerprint: flavor.fingerprint.as_deref(),
+    }
+}
+
 /// The non-stream `chat.completion` body.
-pub fn completion_json(req: &ChatRequest, o: &Outcome, flavor: &Flavor, id: &str) -> Value {
-    let mut message = json!({"role": "assistant", "content": o.content});
-    if let Some((cid, name, args)) = &o.tool_call {
-        message["tool_calls"] = json!([{
-            "id": cid, "type": "function", "function": {"name": name, "arguments": args}
-        }]);
-    }
-    let mut choice = json!({"index": 0, "message": message, "finish_reason": o.finish});
-    let mut body = json!({
-        "id": id,
-        "object": "chat.completion",
-        "created": now_secs(),
-        "model": req.model,
-    });
-    if let Some(fp) = &flavor.fingerprint {
-        body["system_fingerprint"] = json!(fp);
-        choice["logprobs"] = Value::Null;
-    }
-    body["choices"] = json!([choice]);
-    body["usage"] = usage(o);
-    body
+pub fn completion_json(req: &ChatRequest, o: &Outcome, flavor: &Flavor, id: &str) -> Vec<u8> {
+    let call = o
+        .tool_call
+        .as_ref()
+        .map(|(c, n, a)| (c.as_str(), n.as_str(), a.as_str()));
+    openai_json::completion(
+        &head(req, flavor, id),
+        o.content.as_deref(),
+        call,
+        o.finish,
+        usage(o),
+    )
 }
 
 /// Splits `s` into exactly `n` pieces of nearly equal character counts.
@@ -482,14 +483,6 @@ fn even_pieces(s: &str, n: usize) -> Vec<&str> {
         .collect()
 }
 
-fn sse(v: &Value) -> Bytes {
-    let mut out = Vec::with_capacity(128);
-    out.extend_from_slice(b"data: ");
-    out.extend_from_slice(v.to_string().as_bytes());
-    out.extend_from_slice(b"\n\n");
-    Bytes::from(out)
-}
-
 /// The SSE events of a streamed answer, ending with `data: [DONE]`.
 pub fn stream_events(
     req: &ChatRequest,
@@ -498,59 +491,48 @@ pub fn stream_events(
     id: &str,
     chunks: Option<usize>,
 ) -> Vec<Bytes> {
-    let created = now_secs();
-    let chunk = |delta: Value, finish: Value| {
-        let mut c = json!({
-            "id": id, "object": "chat.completion.chunk", "created": created, "model": req.model,
-        });
-        if let Some(fp) = &flavor.fingerprint {
-            c["system_fingerprint"] = json!(fp);
-        }
-        c["choices"] = json!([{"index": 0, "delta": delta, "finish_reason": finish}]);
-        sse(&c)
-    };
-    let mut events = vec![chunk(
-        json!({"role": "assistant", "content": ""}),
-        Value::Null,
-    )];
+    let head = head(req, flavor, id);
+    let delta = |d: Delta<'_>| chunk(&head, Some(d), None, None);
+    let mut events = vec![delta(Delta {
+        role: Some("assistant"),
+        content: Some(""),
+        ..Delta::default()
+    })];
     if let Some(text) = &o.content {
         let pieces = match chunks {
             Some(n) => even_pieces(text, n.max(1)),
             None => tokens(text),
         };
+        events.reserve(pieces.len() + 3);
         for p in pieces {
-            events.push(chunk(json!({"content": p}), Value::Null));
+            events.push(delta(Delta {
+                content: Some(p),
+                ..Delta::default()
+            }));
         }
     }
     if let Some((cid, name, args)) = &o.tool_call {
-        events.push(chunk(
-            json!({"tool_calls": [{"index": 0, "id": cid, "type": "function",
-                "function": {"name": name, "arguments": ""}}]}),
-            Value::Null,
-        ));
-        events.push(chunk(
-            json!({"tool_calls": [{"index": 0, "function": {"arguments": args}}]}),
-            Value::Null,
-        ));
+        let call = |id, name, arguments| ToolCall {
+            index: Some(0),
+            id,
+            kind: id.map(|_| "function"),
+            function: Function { name, arguments },
+        };
+        events.push(delta(Delta {
+            tool_calls: Some([call(Some(cid.as_str()), Some(name.as_str()), "")]),
+            ..Delta::default()
+        }));
+        events.push(delta(Delta {
+            tool_calls: Some([call(None, None, args.as_str())]),
+            ..Delta::default()
+        }));
     }
-    events.push(chunk(json!({}), json!(o.finish)));
+    events.push(chunk(&head, Some(Delta::default()), Some(o.finish), None));
     if flavor.stream_usage && req.include_usage {
-        let c = json!({
-            "id": id, "object": "chat.completion.chunk", "created": created,
-            "model": req.model, "choices": [], "usage": usage(o),
-        });
-        events.push(sse(&c));
+        events.push(chunk(&head, None, None, Some(usage(o))));
     }
     events.push(Bytes::from_static(b"data: [DONE]\n\n"));
     events
-}
-
-/// The in-stream error event.
-pub fn error_event() -> Bytes {
-    sse(&json!({"error": {
-        "message": "Simulated error mid-stream", "type": "server_error", "param": null,
-        "code": "server_error"
-    }}))
 }
 
 fn header_u64(headers: &HeaderMap, name: &str) -> Option<u64> {
@@ -580,7 +562,7 @@ pub fn respond(
     let outcome = answer(req, flavor);
     let id = format!("chatcmpl-{:016x}", fnv1a64(body));
     if !req.stream {
-        return json_response(StatusCode::OK, &completion_json(req, &outcome, flavor, &id));
+        return json_bytes_response(StatusCode::OK, completion_json(req, &outcome, flavor, &id));
     }
     let (chunks, delay) = stream_shape(state, headers);
     let events = stream_events(req, &outcome, flavor, &id, chunks);

@@ -10,6 +10,7 @@ pub mod faults;
 pub mod hash;
 pub mod log;
 pub mod media;
+pub mod openai_json;
 pub mod provider;
 pub mod providers;
 pub mod state;

@@ -103,7 +103,11 @@ fn kind_and_code(status: StatusCode) -> (&'static str, &'static str) {
 
 /// A JSON response with a serialized body.
 pub fn json_response(status: StatusCode, body: &serde_json::Value) -> Response {
-    let bytes = serde_json::to_vec(body).unwrap_or_default();
+    json_bytes_response(status, serde_json::to_vec(body).unwrap_or_default())
+}
+
+/// A JSON response from bytes already serialized.
+pub fn json_bytes_response(status: StatusCode, bytes: Vec<u8>) -> Response {
     (
         status,
         [(
