@@ -46,8 +46,8 @@ pub struct Faults {
     pub error_mid_stream: Option<usize>,
     /// `no-done`: the stream ends cleanly without `data: [DONE]`.
     pub no_done: bool,
-    /// `one-byte`: write the body one byte per TCP write.
-    pub one_byte: bool,
+    /// `one-byte[=MS]`: write the body one byte per TCP write, pausing MS between bytes.
+    pub one_byte: Option<Duration>,
     /// `hang[=MS]`: say nothing for MS (default 10000, at most 60000), then abort.
     pub hang: Option<Duration>,
 }
@@ -93,7 +93,13 @@ impl Faults {
                     })
                 }
                 "no-done" => f.no_done = true,
-                "one-byte" => f.one_byte = true,
+                "one-byte" => {
+                    let ms = match value {
+                        Some(_) => num("one-byte")?.min(1000),
+                        None => 0,
+                    };
+                    f.one_byte = Some(Duration::from_millis(ms));
+                }
                 "hang" => {
                     let ms = match value {
                         Some(_) => num("hang")?,
@@ -112,7 +118,7 @@ impl Faults {
 
     /// True when a non-stream body must be rewritten after the handler ran.
     fn shapes_body(&self) -> bool {
-        self.reset_after.is_some() || self.garbage || self.truncate || self.one_byte
+        self.reset_after.is_some() || self.garbage || self.truncate || self.one_byte.is_some()
     }
 }
 
@@ -194,7 +200,7 @@ pub fn reset_response() -> Response {
     let plan = Plan {
         segments: Vec::new(),
         delay: Duration::ZERO,
-        one_byte: false,
+        one_byte: None,
         end: End::Reset,
     };
     Response::new(plan.into_body())
@@ -274,7 +280,7 @@ async fn shape_whole_body(resp: Response, faults: &Faults) -> Response {
         bytes.truncate(n);
         end = End::Reset;
     }
-    if end == End::Clean && !faults.one_byte {
+    if end == End::Clean && faults.one_byte.is_none() {
         return Response::from_parts(parts, Body::from(bytes));
     }
     let plan = Plan {
@@ -304,7 +310,7 @@ pub fn stream_plan(
         return Plan {
             segments: events,
             delay,
-            one_byte: false,
+            one_byte: None,
             end: End::Clean,
         };
     };
@@ -383,6 +389,14 @@ mod tests {
         assert_eq!(
             Faults::parse("hang=999999").map(|f| f.hang),
             Ok(Some(MAX_HANG))
+        );
+        assert_eq!(
+            Faults::parse("one-byte").map(|f| f.one_byte),
+            Ok(Some(Duration::ZERO))
+        );
+        assert_eq!(
+            Faults::parse("one-byte=3").map(|f| f.one_byte),
+            Ok(Some(Duration::from_millis(3)))
         );
         assert!(Faults::parse("status=abc").is_err());
         assert!(Faults::parse("status=302").is_err());

@@ -24,8 +24,9 @@ pub struct Plan {
     pub segments: Vec<Bytes>,
     /// Pause before every segment but the first.
     pub delay: Duration,
-    /// Write one byte at a time, yielding between bytes so each one is flushed on its own.
-    pub one_byte: bool,
+    /// Write one byte at a time, yielding (and pausing this long) between bytes so each one
+    /// is flushed on its own.
+    pub one_byte: Option<Duration>,
     /// How the body ends.
     pub end: End,
 }
@@ -33,7 +34,7 @@ pub struct Plan {
 struct Cursor {
     queue: VecDeque<Bytes>,
     delay: Duration,
-    one_byte: bool,
+    one_byte: Option<Duration>,
     end: End,
     started: bool,
     pending: Bytes,
@@ -43,7 +44,7 @@ impl Plan {
     /// For a one-byte plan that ends cleanly, the exact length to send as `Content-Length`, so
     /// hyper writes bare bytes (no chunk framing) and each write carries one byte.
     pub fn one_byte_length(&self) -> Option<u64> {
-        (self.one_byte && self.end == End::Clean)
+        (self.one_byte.is_some() && self.end == End::Clean)
             .then(|| self.segments.iter().map(|s| s.len() as u64).sum())
     }
 
@@ -65,7 +66,10 @@ async fn next_frame(mut c: Cursor) -> Option<(Result<Bytes, io::Error>, Cursor)>
     loop {
         if !c.pending.is_empty() {
             // One byte per frame; yielding returns Pending to hyper, which flushes first.
-            tokio::task::yield_now().await;
+            match c.one_byte {
+                Some(pause) if !pause.is_zero() => tokio::time::sleep(pause).await,
+                _ => tokio::task::yield_now().await,
+            }
             let byte = c.pending.split_to(1);
             return Some((Ok(byte), c));
         }
@@ -78,7 +82,7 @@ async fn next_frame(mut c: Cursor) -> Option<(Result<Bytes, io::Error>, Cursor)>
                 if seg.is_empty() {
                     continue;
                 }
-                if c.one_byte {
+                if c.one_byte.is_some() {
                     c.pending = seg;
                     continue;
                 }

@@ -203,14 +203,15 @@ async fn one_byte_writes_deliver_the_same_body() {
         .bytes()
         .await
         .unwrap();
-    let resp = faulty(&sim, &user(MODEL, "hello there"), "one-byte")
+    // A 1 ms pause between bytes keeps the pieces apart even on a busy machine.
+    let resp = faulty(&sim, &user(MODEL, "hello there"), "one-byte=1")
         .await
         .unwrap();
     let (bytes, chunks, errored) = drain(resp).await;
     assert!(!errored);
     assert_eq!(bytes.len(), full.len());
     assert!(chunks > 1, "one-byte writes arrive in pieces");
-    let resp = faulty(&sim, &stream_body("count to 3"), "one-byte")
+    let resp = faulty(&sim, &stream_body("count to 3"), "one-byte=1")
         .await
         .unwrap();
     let (bytes, chunks, _) = drain(resp).await;
