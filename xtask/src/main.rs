@@ -40,6 +40,7 @@ fn main() -> ExitCode {
         "dev" => no_args(rest).and_then(|()| dev::run()),
         "sim" => sim::run(rest),
         "bench" => bench::run(rest),
+        test::CLIENT_TESTS_COMMAND => no_args(rest).and_then(|()| test::client_tests_with_sim()),
         "help" | "-h" | "--help" => {
             print!("{HELP}");
             Ok(())

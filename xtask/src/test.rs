@@ -127,11 +127,81 @@ fn client_tests() -> Vec<Step> {
     if !root().join("crates/client").is_dir() {
         return Vec::new();
     }
-    vec![Step::new(
-        "client tests (headless chrome)",
-        "wasm-pack",
-        &["test", "--headless", "--chrome", "crates/client"],
-    )]
+    // The tests need the simulator: this same binary starts it, runs wasm-pack with its
+    // URL and stops it (see `client_tests_with_sim`).
+    let exe = std::env::current_exe().unwrap_or_else(|_| "cargo-xtask".into());
+    let mut command = Command::new(exe);
+    command
+        .arg(CLIENT_TESTS_COMMAND)
+        .current_dir(root())
+        .env("PATH", util::tool_path());
+    vec![Step {
+        name: "client tests (headless chrome, simulator)".to_owned(),
+        command,
+    }]
+}
+
+/// The hidden xtask command behind the client-tests step.
+pub const CLIENT_TESTS_COMMAND: &str = "client-tests";
+
+/// Builds and starts the simulator on a free port, runs `wasm-pack test --headless
+/// --chrome crates/client` with `SWITCHBOARD_SIM_URL` set (the tests read it at build
+/// time), then stops the simulator.
+pub fn client_tests_with_sim() -> Result {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::Stdio;
+
+    util::run("simulator build", {
+        let mut c = cmd("cargo");
+        c.args([
+            "build",
+            "--quiet",
+            "-p",
+            "switchboard-sim",
+            "--profile",
+            "native",
+            "--bin",
+            "switchboard-sim",
+        ]);
+        c
+    })?;
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| root().join("target"));
+    let exe = target.join("native").join("switchboard-sim");
+    let mut sim = Command::new(&exe)
+        .args(["--port", "0"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", exe.display()))?;
+    let mut out = BufReader::new(sim.stdout.take().ok_or("simulator stdout")?);
+    let mut line = String::new();
+    let read = out.read_line(&mut line);
+    let url = line.trim().strip_prefix("listening on ").map(str::to_owned);
+    let url = match (read, url) {
+        (Ok(_), Some(url)) => url,
+        _ => {
+            let _ = sim.kill();
+            let _ = sim.wait();
+            return Err(format!(
+                "the simulator did not say where it listens: {line:?}"
+            ));
+        }
+    };
+    // Drain the rest so the simulator never blocks on a full pipe.
+    std::thread::spawn(move || {
+        let mut sink = Vec::new();
+        let _ = out.read_to_end(&mut sink);
+    });
+    util::say(&format!("simulator at {url}"));
+    let mut test = cmd("wasm-pack");
+    test.args(["test", "--headless", "--chrome", "crates/client"])
+        .env("SWITCHBOARD_SIM_URL", &url);
+    let result = util::run("client tests (headless chrome)", test);
+    let _ = sim.kill();
+    let _ = sim.wait();
+    result.map(drop)
 }
 
 /// The gateway's build and integration tests, once `crates/gateway/tests` exists.

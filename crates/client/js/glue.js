@@ -1,0 +1,135 @@
+// JavaScript side of switchboard-client: error classes, abortable timers, the fetch call
+// and the async-iterator / ReadableStream adapters. Everything else is Rust.
+
+/** Base class of every error this package throws. */
+export class SwitchboardError extends Error {}
+
+/** An error answer (or an error inside a stream) from a provider or the gateway. */
+export class APIError extends SwitchboardError {
+  constructor(message, props) {
+    super(message);
+    Object.assign(this, props);
+  }
+}
+/** 400 or 422: the request was refused as malformed. */
+export class BadRequestError extends APIError {}
+/** 401: the key was refused. */
+export class AuthenticationError extends APIError {}
+/** 403: the key may not do this. */
+export class PermissionDeniedError extends APIError {}
+/** 404: no such model, file or route. */
+export class NotFoundError extends APIError {}
+/** 409: conflict. */
+export class ConflictError extends APIError {}
+/** 429: rate limited; see `retryAfter`. */
+export class RateLimitError extends APIError {}
+/** 5xx: the server failed. */
+export class InternalServerError extends APIError {}
+/** The server could not be reached, or the connection broke before an answer. */
+export class APIConnectionError extends APIError {}
+/** No answer within `timeout`. */
+export class APIConnectionTimeoutError extends APIConnectionError {}
+/** The caller's AbortSignal fired. */
+export class APIUserAbortError extends APIError {}
+/** A stream was cut before its end (`[DONE]` or a finish reason). */
+export class StreamInterruptedError extends APIError {}
+
+const CLASSES = {
+  SwitchboardError, APIError, BadRequestError, AuthenticationError, PermissionDeniedError,
+  NotFoundError, ConflictError, RateLimitError, InternalServerError, APIConnectionError,
+  APIConnectionTimeoutError, APIUserAbortError, StreamInterruptedError,
+};
+for (const [name, C] of Object.entries(CLASSES)) {
+  Object.defineProperty(C.prototype, "name", { value: name, configurable: true, writable: true });
+}
+
+export function errorClass(name) {
+  return CLASSES[name];
+}
+
+export function makeError(name, message, props) {
+  const C = CLASSES[name] || APIError;
+  return new C(message, props || {});
+}
+
+export function sleep(ms, signal) {
+  return new Promise((resolve, reject) => {
+    if (signal && signal.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      if (signal) signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    if (signal) signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** One HTTP attempt: its own AbortController, tied to the caller's signal and a timeout. */
+export class Attempt {
+  constructor(signal, timeoutMs) {
+    this.ctl = new AbortController();
+    this.user = signal || null;
+    this.timedOut = false;
+    this.onAbort = () => this.ctl.abort(this.user.reason);
+    if (this.user) {
+      if (this.user.aborted) this.ctl.abort(this.user.reason);
+      else this.user.addEventListener("abort", this.onAbort, { once: true });
+    }
+    this.timer = timeoutMs > 0
+      ? setTimeout(() => { this.timedOut = true; this.ctl.abort(); }, timeoutMs)
+      : undefined;
+  }
+  get signal() { return this.ctl.signal; }
+  get userAborted() { return !!(this.user && this.user.aborted); }
+  clearTimer() { clearTimeout(this.timer); }
+  abort() { this.ctl.abort(); }
+  release() {
+    clearTimeout(this.timer);
+    if (this.user) this.user.removeEventListener("abort", this.onAbort);
+  }
+}
+
+export function doFetch(f, url, method, headers, body, signal) {
+  const init = { method, headers, signal };
+  if (body !== undefined) init.body = body;
+  return f ? f(url, init) : fetch(url, init);
+}
+
+export function errorText(e) {
+  if (e && typeof e.message === "string") return e.message;
+  return String(e);
+}
+
+export function installIterator(proto) {
+  if (proto[Symbol.asyncIterator]) return;
+  proto[Symbol.asyncIterator] = function () {
+    const s = this;
+    return {
+      next: () => s.next(),
+      return: async (value) => { s.cancel(); return { done: true, value }; },
+      [Symbol.asyncIterator]() { return this; },
+    };
+  };
+}
+
+export function toReadable(s) {
+  const enc = new TextEncoder();
+  return new ReadableStream({
+    async pull(c) {
+      try {
+        const r = await s.next();
+        if (r.done) c.close();
+        else c.enqueue(enc.encode(JSON.stringify(r.value) + "\n"));
+      } catch (e) {
+        c.error(e);
+      }
+    },
+    cancel() { s.cancel(); },
+  });
+}

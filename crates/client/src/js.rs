@@ -1,0 +1,91 @@
+//! Bindings to the JavaScript half (`js/glue.js`).
+
+use js_sys::{Function, Object, Promise, Uint8Array};
+use wasm_bindgen::prelude::*;
+use web_sys::AbortSignal;
+
+#[wasm_bindgen(module = "/js/glue.js")]
+extern "C" {
+    /// The error class called `name`.
+    #[wasm_bindgen(js_name = errorClass)]
+    pub fn error_class(name: &str) -> JsValue;
+    /// `new <name>(message, props)`.
+    #[wasm_bindgen(js_name = makeError)]
+    pub fn make_error(name: &str, message: &str, props: &Object) -> JsValue;
+    /// A promise resolved after `ms`, rejected with the signal's reason on abort.
+    pub fn sleep(ms: f64, signal: Option<&AbortSignal>) -> Promise;
+    /// `fetch(url, {method, headers, body, signal})` through the injected function if any.
+    #[wasm_bindgen(js_name = doFetch)]
+    pub fn do_fetch(
+        fetch: Option<&Function>,
+        url: &str,
+        method: &str,
+        headers: &JsValue,
+        body: Option<Uint8Array>,
+        signal: &AbortSignal,
+    ) -> Promise;
+    /// A thrown value's message.
+    #[wasm_bindgen(js_name = errorText)]
+    pub fn error_text(e: &JsValue) -> String;
+    /// Adds `[Symbol.asyncIterator]` to the Stream prototype.
+    #[wasm_bindgen(js_name = installIterator)]
+    pub fn install_iterator(proto: &JsValue);
+    /// A `ReadableStream` of JSON lines pulling from `stream.next()`.
+    #[wasm_bindgen(js_name = toReadable)]
+    pub fn to_readable(stream: JsValue) -> web_sys::ReadableStream;
+
+    /// One HTTP attempt's abort controller, linked to the caller's signal and a timeout.
+    pub type Attempt;
+    /// Starts the timeout (0 = none).
+    #[wasm_bindgen(constructor)]
+    pub fn new(signal: Option<&AbortSignal>, timeout_ms: f64) -> Attempt;
+    /// The signal given to fetch.
+    #[wasm_bindgen(method, getter)]
+    pub fn signal(this: &Attempt) -> AbortSignal;
+    /// Whether the timeout fired.
+    #[wasm_bindgen(method, getter, js_name = timedOut)]
+    pub fn timed_out(this: &Attempt) -> bool;
+    /// Whether the caller's signal fired.
+    #[wasm_bindgen(method, getter, js_name = userAborted)]
+    pub fn user_aborted(this: &Attempt) -> bool;
+    /// Stops the timeout.
+    #[wasm_bindgen(method, js_name = clearTimer)]
+    pub fn clear_timer(this: &Attempt);
+    /// Aborts the fetch and its body.
+    #[wasm_bindgen(method)]
+    pub fn abort(this: &Attempt);
+    /// Stops the timeout and unlinks the caller's signal.
+    #[wasm_bindgen(method)]
+    pub fn release(this: &Attempt);
+}
+
+/// Reads `obj[key]`, `undefined` when absent or `obj` is not an object.
+pub fn get(obj: &JsValue, key: &str) -> JsValue {
+    if !obj.is_object() {
+        return JsValue::UNDEFINED;
+    }
+    js_sys::Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// Sets `obj[key] = value` (on a fresh object this cannot fail).
+pub fn set(obj: &Object, key: &str, value: &JsValue) {
+    let _ = js_sys::Reflect::set(obj, &JsValue::from_str(key), value);
+}
+
+/// `JSON.parse` of text the crate produced.
+pub fn parse_json(text: &str) -> JsValue {
+    js_sys::JSON::parse(text).unwrap_or(JsValue::NULL)
+}
+
+/// Serializes a Rust value into a JS value (through JSON: small and fast).
+pub fn to_js<T: serde::Serialize>(value: &T) -> JsValue {
+    match serde_json::to_string(value) {
+        Ok(text) => parse_json(&text),
+        Err(_) => JsValue::NULL,
+    }
+}
+
+/// Unix seconds now.
+pub fn now_secs() -> u64 {
+    (js_sys::Date::now() / 1000.0) as u64
+}

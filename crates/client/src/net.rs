@@ -1,0 +1,268 @@
+//! HTTP through `fetch`: headers, timeouts, retries with backoff, abort.
+
+use js_sys::{Array, Function, Uint8Array};
+use switchboard_core::Error;
+use switchboard_core::http::{HttpRequest, ResponseHead};
+use switchboard_core::limits::Limits;
+use switchboard_core::provider::ProviderId;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortSignal, Response};
+
+use crate::errors::Fail;
+use crate::js::{self, Attempt};
+
+/// Where requests go.
+#[derive(Debug, Clone)]
+pub enum Route {
+    /// A Switchboard gateway speaking OpenAI; models are `provider/model`.
+    Gateway,
+    /// One provider, its dialect encoded here.
+    Direct(ProviderId),
+}
+
+/// A configured client.
+#[derive(Debug)]
+pub struct Client {
+    /// Gateway or direct.
+    pub route: Route,
+    /// Base URL, no trailing `/`.
+    pub base_url: String,
+    /// The key sent as `Authorization: Bearer`.
+    pub api_key: String,
+    /// Retries after the first attempt.
+    pub max_retries: u32,
+    /// Per-attempt timeout in ms (0 = none).
+    pub timeout_ms: f64,
+    /// An injected `fetch`.
+    pub fetch: Option<Function>,
+    /// Headers sent on every request.
+    pub headers: Vec<(String, String)>,
+}
+
+/// Per-call options.
+#[derive(Debug, Default)]
+pub struct CallOptions {
+    /// The caller's abort signal.
+    pub signal: Option<AbortSignal>,
+    /// Overrides the client's timeout.
+    pub timeout_ms: Option<f64>,
+    /// Overrides the client's retries.
+    pub max_retries: Option<u32>,
+    /// Extra headers.
+    pub headers: Vec<(String, String)>,
+}
+
+/// Reads `{[k]: v}` into pairs (values stringified, `null`/`undefined` skipped).
+pub fn header_pairs(obj: &JsValue) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    if !obj.is_object() {
+        return out;
+    }
+    let entries = js_sys::Object::entries(obj.unchecked_ref());
+    for entry in entries.iter() {
+        let entry: Array = entry.unchecked_into();
+        let (k, v) = (entry.get(0), entry.get(1));
+        if v.is_null() || v.is_undefined() {
+            continue;
+        }
+        if let (Some(k), Some(v)) = (
+            k.as_string(),
+            v.as_string().or_else(|| v.as_f64().map(|n| n.to_string())),
+        ) {
+            out.push((k, v));
+        }
+    }
+    out
+}
+
+/// A number option, if it is a finite non-negative number.
+pub fn number(v: &JsValue) -> Option<f64> {
+    v.as_f64().filter(|n| n.is_finite() && *n >= 0.0)
+}
+
+impl CallOptions {
+    /// Reads `{signal, timeout, maxRetries, headers}`.
+    pub fn from_js(opts: &JsValue) -> CallOptions {
+        let signal = js::get(opts, "signal");
+        CallOptions {
+            signal: (!signal.is_undefined() && !signal.is_null()).then(|| signal.unchecked_into()),
+            timeout_ms: number(&js::get(opts, "timeout")),
+            max_retries: number(&js::get(opts, "maxRetries")).map(|n| n as u32),
+            headers: header_pairs(&js::get(opts, "headers")),
+        }
+    }
+}
+
+/// A successful response whose body is still to be read, and its attempt.
+pub struct Answer {
+    /// The response.
+    pub response: Response,
+    /// What the core needs of its head.
+    pub head: ResponseHead,
+    /// The attempt (abort controller, timeout) the body is read under.
+    pub attempt: Attempt,
+}
+
+/// The head of a fetch response.
+pub fn head_of(response: &Response) -> ResponseHead {
+    let mut head = ResponseHead::new(response.status(), js::now_secs());
+    let headers = response.headers();
+    for name in [
+        "content-type",
+        "retry-after",
+        "x-request-id",
+        "request-id",
+        "cf-ray",
+    ] {
+        if let Ok(Some(v)) = headers.get(name) {
+            head.header(name, &v);
+        }
+    }
+    head
+}
+
+/// Backoff before retry number `retry` (0-based), in ms: the server's `Retry-After`
+/// when given and at most 60 s, else 0.5 s doubling to 8 s, with up to 25 % jitter off.
+pub fn backoff_ms(retry: u32, retry_after: Option<u64>) -> f64 {
+    if let Some(s) = retry_after.filter(|s| *s <= 60) {
+        return s as f64 * 1000.0;
+    }
+    let base = (500.0 * 2f64.powi(retry.min(4) as i32)).min(8000.0);
+    base * (1.0 - 0.25 * js_sys::Math::random())
+}
+
+impl Client {
+    /// The provider errors and bodies are attributed to (`None` through the gateway).
+    pub fn provider(&self) -> Option<ProviderId> {
+        match self.route {
+            Route::Gateway => None,
+            Route::Direct(p) => Some(p),
+        }
+    }
+
+    /// Decodes an error answer: the provider's dialect in direct mode; the gateway's
+    /// OpenAI body (with its `provider`) otherwise.
+    pub fn decode_error(&self, head: &ResponseHead, body: &[u8]) -> Error {
+        match self.route {
+            Route::Direct(p) => switchboard_core::decode::decode_error(p, head, body),
+            Route::Gateway => {
+                let mut e = switchboard_core::decode::decode_error(ProviderId::Secry, head, body);
+                if let Error::Api(api) = &mut e {
+                    api.provider = serde_json::from_slice::<serde_json::Value>(body)
+                        .ok()
+                        .and_then(|v| v.pointer("/error/provider")?.as_str().map(String::from));
+                }
+                e
+            }
+        }
+    }
+
+    /// Sends `req` with retries (connection failures, timeouts and retryable statuses,
+    /// all before the first body byte). Returns a 2xx answer with its body unread.
+    pub async fn send(&self, req: &HttpRequest, opts: &CallOptions) -> Result<Answer, Fail> {
+        let url = req.url(&self.base_url);
+        let headers = Array::new();
+        let push = |k: &str, v: &str| {
+            headers.push(&Array::of2(&JsValue::from_str(k), &JsValue::from_str(v)));
+        };
+        for (k, v) in &req.headers {
+            push(k, v);
+        }
+        if !self.api_key.is_empty() && req.header("authorization").is_none() {
+            push("authorization", &format!("Bearer {}", self.api_key));
+        }
+        for (k, v) in self.headers.iter().chain(&opts.headers) {
+            push(k, v);
+        }
+        let headers: JsValue = headers.into();
+        let max_retries = opts.max_retries.unwrap_or(self.max_retries);
+        let timeout = opts.timeout_ms.unwrap_or(self.timeout_ms);
+        let mut retry = 0;
+        loop {
+            let attempt = Attempt::new(opts.signal.as_ref(), timeout);
+            let body = req.body.as_deref().map(Uint8Array::from);
+            let promise = js::do_fetch(
+                self.fetch.as_ref(),
+                &url,
+                req.method.as_str(),
+                &headers,
+                body,
+                &attempt.signal(),
+            );
+            let error = match JsFuture::from(promise).await {
+                Err(e) => {
+                    attempt.release();
+                    if attempt.user_aborted() {
+                        return Err(Fail::Abort);
+                    }
+                    if attempt.timed_out() {
+                        Error::Timeout {
+                            after_ms: timeout as u64,
+                        }
+                    } else {
+                        Error::Connection {
+                            message: format!("connection error: {}", js::error_text(&e)),
+                        }
+                    }
+                }
+                Ok(response) => {
+                    let response: Response = response.unchecked_into();
+                    let head = head_of(&response);
+                    if head.is_success() {
+                        return Ok(Answer {
+                            response,
+                            head,
+                            attempt,
+                        });
+                    }
+                    let body =
+                        read_all(&response, &attempt, Limits::DEFAULT.max_response_bytes).await;
+                    attempt.release();
+                    match body {
+                        Ok(body) => self.decode_error(&head, &body),
+                        Err(Fail::Core(_)) => self.decode_error(&head, b""),
+                        Err(other) => return Err(other),
+                    }
+                }
+            };
+            if retry >= max_retries || !error.is_retryable() {
+                return Err(Fail::Core(error));
+            }
+            let wait = backoff_ms(retry, error.retry_after());
+            if JsFuture::from(js::sleep(wait, opts.signal.as_ref()))
+                .await
+                .is_err()
+            {
+                return Err(Fail::Abort);
+            }
+            retry += 1;
+        }
+    }
+}
+
+/// Reads a whole body (up to `max` bytes) under `attempt`.
+pub async fn read_all(response: &Response, attempt: &Attempt, max: usize) -> Result<Vec<u8>, Fail> {
+    let promise = response.array_buffer().map_err(|e| {
+        Fail::Core(Error::Connection {
+            message: js::error_text(&e),
+        })
+    })?;
+    match JsFuture::from(promise).await {
+        Ok(buf) => {
+            let bytes = Uint8Array::new(&buf);
+            if bytes.length() as usize > max {
+                return Err(Fail::Core(Error::TooLarge {
+                    what: "response body",
+                    limit: max as u64,
+                }));
+            }
+            Ok(bytes.to_vec())
+        }
+        Err(_) if attempt.user_aborted() => Err(Fail::Abort),
+        Err(_) if attempt.timed_out() => Err(Fail::Core(Error::Timeout { after_ms: 0 })),
+        Err(e) => Err(Fail::Core(Error::Connection {
+            message: format!("the body could not be read: {}", js::error_text(&e)),
+        })),
+    }
+}

@@ -1,0 +1,604 @@
+//! The client against the real simulator, in headless Chromium.
+//!
+//! `cargo xtask test` starts the simulator and builds these tests with its URL in
+//! `SWITCHBOARD_SIM_URL`; by hand: start `switchboard-sim --port 0`, then
+//! `SWITCHBOARD_SIM_URL=http://127.0.0.1:PORT wasm-pack test --headless --chrome crates/client`.
+#![cfg(target_arch = "wasm32")]
+
+use js_sys::{Function, Object, Reflect};
+use switchboard_client::Switchboard;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen(inline_js = r#"
+export function isInstance(v, c) { return v instanceof c; }
+export async function collect(stream) {
+  const out = [];
+  for await (const c of stream) {
+    const t = c.choices[0]?.delta?.content;
+    if (t) out.push(t);
+  }
+  return out;
+}
+export function faultOnce(fault) {
+  let calls = 0;
+  return (url, init) => {
+    const headers = new Headers(init.headers);
+    if (calls++ === 0) headers.set("x-sim-fault", fault);
+    return fetch(url, { ...init, headers });
+  };
+}
+export async function readAllLines(rs) {
+  const text = await new Response(rs).text();
+  return text.split("\n").filter(Boolean).map((l) => JSON.parse(l));
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = isInstance)]
+    fn is_instance(v: &JsValue, class: &JsValue) -> bool;
+    /// The non-empty content deltas of a stream, through `for await`.
+    fn collect(stream: &JsValue) -> js_sys::Promise;
+    /// A `fetch` that adds `x-sim-fault: fault` to its first request only.
+    #[wasm_bindgen(js_name = faultOnce)]
+    fn fault_once(fault: &str) -> JsValue;
+    #[wasm_bindgen(js_name = readAllLines)]
+    fn read_all_lines(rs: &JsValue) -> js_sys::Promise;
+}
+
+fn sim() -> &'static str {
+    match option_env!("SWITCHBOARD_SIM_URL") {
+        Some(url) => url,
+        None => panic!(
+            "SWITCHBOARD_SIM_URL must be set when the tests are built (cargo xtask test does it)"
+        ),
+    }
+}
+
+/// (provider, prefix, key, model)
+const PROVIDERS: [(&str, &str, &str, &str); 5] = [
+    ("secry", "/secry/v1", "sk-sim-secry", "gemma-3-27b-it"),
+    ("secton", "/secton/v1", "sk-sim-secton", "copilot-zero"),
+    (
+        "airforce",
+        "/airforce",
+        "sk-sim-airforce",
+        "llama-3.1-70b-chat",
+    ),
+    ("siraya", "/siraya/v1", "sk-sim-siraya", "siraya-1"),
+    (
+        "gemini-proxy",
+        "/gemini-proxy/api/v1",
+        "sk-sim-gemini",
+        "gemini-2.5-flash",
+    ),
+];
+
+fn json(text: &str) -> JsValue {
+    js_sys::JSON::parse(text).expect("test JSON")
+}
+
+fn get(v: &JsValue, path: &str) -> JsValue {
+    let mut cur = v.clone();
+    for key in path.split('.') {
+        let k = match key.parse::<u32>() {
+            Ok(i) => JsValue::from(i),
+            Err(_) => JsValue::from_str(key),
+        };
+        cur = Reflect::get(&cur, &k).unwrap_or(JsValue::UNDEFINED);
+    }
+    cur
+}
+
+fn direct(provider: &str) -> Switchboard {
+    direct_with(provider, None, "")
+}
+
+fn direct_with(provider: &str, key: Option<&str>, extra: &str) -> Switchboard {
+    let (_, prefix, default_key, _) = PROVIDERS
+        .iter()
+        .find(|p| p.0 == provider)
+        .expect("known provider");
+    let opts = json(&format!(
+        r#"{{"provider":"{provider}","baseURL":"{}{prefix}","apiKey":"{}","dangerouslyAllowBrowser":true{extra}}}"#,
+        sim(),
+        key.unwrap_or(default_key)
+    ));
+    Switchboard::new(opts).expect("client")
+}
+
+fn model(provider: &str) -> &'static str {
+    PROVIDERS.iter().find(|p| p.0 == provider).expect("known").3
+}
+
+fn chat_params(provider: &str, text: &str, stream: bool) -> JsValue {
+    json(&format!(
+        r#"{{"model":"{}","stream":{stream},"messages":[{{"role":"user","content":"{text}"}}]}}"#,
+        model(provider)
+    ))
+}
+
+fn options(headers: &str) -> JsValue {
+    json(&format!(r#"{{"headers":{{{headers}}}}}"#))
+}
+
+async fn create(sb: &Switchboard, params: JsValue, opts: JsValue) -> Result<JsValue, JsValue> {
+    JsFuture::from(sb.chat().completions().create(params, opts)).await
+}
+
+async fn call(obj: &JsValue, method: &str) -> Result<JsValue, JsValue> {
+    let f: Function = Reflect::get(obj, &JsValue::from_str(method))
+        .expect("method")
+        .dyn_into()
+        .expect("a function");
+    let promise: js_sys::Promise = f.call0(obj).expect("call").dyn_into().expect("a promise");
+    JsFuture::from(promise).await
+}
+
+fn call_sync(obj: &JsValue, method: &str) -> JsValue {
+    let f: Function = Reflect::get(obj, &JsValue::from_str(method))
+        .expect("method")
+        .dyn_into()
+        .expect("a function");
+    f.call0(obj).expect("call")
+}
+
+fn name(err: &JsValue) -> String {
+    get(err, "name").as_string().unwrap_or_default()
+}
+
+async fn sim_json(method: &str, path: &str, body: Option<&str>) -> JsValue {
+    let init = Object::new();
+    Reflect::set(&init, &"method".into(), &method.into()).expect("set");
+    if let Some(b) = body {
+        Reflect::set(&init, &"body".into(), &b.into()).expect("set");
+    }
+    let fetch: Function = Reflect::get(&js_sys::global(), &"fetch".into())
+        .expect("fetch")
+        .dyn_into()
+        .expect("function");
+    let url = format!("{}{path}", sim());
+    let p: js_sys::Promise = fetch
+        .call2(&JsValue::NULL, &url.into(), &init)
+        .expect("fetch call")
+        .dyn_into()
+        .expect("promise");
+    let resp = JsFuture::from(p).await.expect("sim answers");
+    if get(&resp, "status").as_f64() == Some(204.0) {
+        return JsValue::NULL;
+    }
+    call(&resp, "json").await.unwrap_or(JsValue::NULL)
+}
+
+/// How many logged requests carry `x-test-id: id`.
+async fn attempts(id: &str) -> usize {
+    let log: js_sys::Array = sim_json("GET", "/__sim/requests", None)
+        .await
+        .dyn_into()
+        .expect("an array");
+    log.iter()
+        .filter(|e| get(e, "headers.x-test-id").as_string().as_deref() == Some(id))
+        .count()
+}
+
+fn unique(what: &str) -> String {
+    format!("{what}-{}", (js_sys::Math::random() * 1e12) as u64)
+}
+
+#[wasm_bindgen_test]
+async fn chat_every_provider_direct() {
+    for (provider, ..) in PROVIDERS {
+        let sb = direct(provider);
+        let r = create(
+            &sb,
+            chat_params(provider, "count to 5", false),
+            JsValue::UNDEFINED,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{provider}: {:?}", get(&e, "message")));
+        assert_eq!(
+            get(&r, "choices.0.message.content").as_string().as_deref(),
+            Some("1 2 3 4 5"),
+            "{provider}"
+        );
+        assert_eq!(
+            get(&r, "choices.0.finish_reason").as_string().as_deref(),
+            Some("stop"),
+            "{provider}"
+        );
+        assert_eq!(
+            get(&r, "object").as_string().as_deref(),
+            Some("chat.completion"),
+            "{provider}"
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+async fn stream_every_provider_chunk_by_chunk() {
+    for (provider, ..) in PROVIDERS {
+        let sb = direct(provider);
+        let stream = create(
+            &sb,
+            chat_params(provider, "count to 5", true),
+            JsValue::UNDEFINED,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{provider}: {:?}", get(&e, "message")));
+        let parts = JsFuture::from(collect(&stream)).await.expect("iteration");
+        let parts: Vec<String> = js_sys::Array::from(&parts)
+            .iter()
+            .filter_map(|v| v.as_string())
+            .collect();
+        if provider == "secton" {
+            // No native streaming: the whole answer is replayed as one content chunk.
+            assert_eq!(parts.concat(), "1 2 3 4 5", "{provider}");
+        } else {
+            assert_eq!(parts, ["1", " 2", " 3", " 4", " 5"], "{provider}");
+        }
+        let done = call(&stream, "finalCompletion").await.expect("final");
+        assert_eq!(
+            get(&done, "choices.0.message.content")
+                .as_string()
+                .as_deref(),
+            Some("1 2 3 4 5"),
+            "{provider}"
+        );
+        assert_eq!(
+            get(&done, "choices.0.finish_reason").as_string().as_deref(),
+            Some("stop"),
+            "{provider}"
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+async fn final_completion_without_iterating_and_readable_stream() {
+    let sb = direct("secry");
+    let stream = create(
+        &sb,
+        chat_params("secry", "count to 3", true),
+        JsValue::UNDEFINED,
+    )
+    .await
+    .expect("stream");
+    let done = call(&stream, "finalCompletion").await.expect("final");
+    assert_eq!(
+        get(&done, "choices.0.message.content")
+            .as_string()
+            .as_deref(),
+        Some("1 2 3")
+    );
+
+    let stream = create(
+        &sb,
+        chat_params("secry", "count to 3", true),
+        JsValue::UNDEFINED,
+    )
+    .await
+    .expect("stream");
+    let rs = call_sync(&stream, "toReadableStream");
+    let lines = js_sys::Array::from(&JsFuture::from(read_all_lines(&rs)).await.expect("lines"));
+    let text: String = lines
+        .iter()
+        .filter_map(|c| get(&c, "choices.0.delta.content").as_string())
+        .collect();
+    assert_eq!(text, "1 2 3");
+}
+
+#[wasm_bindgen_test]
+async fn tool_call_merged_in_final_completion() {
+    let sb = direct("secry");
+    let params = json(
+        r#"{"model":"gemma-3-27b-it","stream":true,"messages":[{"role":"user","content":"call get_weather {\"city\":\"Paris\"}"}],
+            "tools":[{"type":"function","function":{"name":"get_weather","parameters":{"type":"object"}}}]}"#,
+    );
+    let stream = create(&sb, params, JsValue::UNDEFINED)
+        .await
+        .expect("stream");
+    let done = call(&stream, "finalCompletion").await.expect("final");
+    assert_eq!(
+        get(&done, "choices.0.finish_reason").as_string().as_deref(),
+        Some("tool_calls")
+    );
+    assert_eq!(
+        get(&done, "choices.0.message.tool_calls.0.function.name")
+            .as_string()
+            .as_deref(),
+        Some("get_weather")
+    );
+    assert_eq!(
+        get(&done, "choices.0.message.tool_calls.0.function.arguments")
+            .as_string()
+            .as_deref(),
+        Some(r#"{"city":"Paris"}"#)
+    );
+}
+
+#[wasm_bindgen_test]
+async fn wrong_key_is_authentication_error() {
+    let sb = direct_with("secry", Some("sk-wrong"), "");
+    let err = create(&sb, chat_params("secry", "hi", false), JsValue::UNDEFINED)
+        .await
+        .expect_err("401");
+    assert!(is_instance(&err, &Switchboard::authentication_error()));
+    assert!(is_instance(&err, &Switchboard::api_error()));
+    assert!(is_instance(
+        &err,
+        &js_sys::Error::new("").constructor().into()
+    ));
+    assert_eq!(name(&err), "AuthenticationError");
+    assert_eq!(get(&err, "status").as_f64(), Some(401.0));
+    assert_eq!(
+        get(&err, "code").as_string().as_deref(),
+        Some("invalid_api_key")
+    );
+    assert_eq!(get(&err, "provider").as_string().as_deref(), Some("secry"));
+    assert_eq!(
+        get(&err, "message").as_string().as_deref(),
+        Some("Incorrect API key provided. Contact Admin/Owner.")
+    );
+    assert!(
+        get(&err, "body")
+            .as_string()
+            .unwrap_or_default()
+            .contains("invalid_api_key")
+    );
+}
+
+#[wasm_bindgen_test]
+async fn statuses_map_to_classes() {
+    let sb = direct("siraya");
+    for (fault, class, status) in [
+        ("status=400", "BadRequestError", 400.0),
+        ("status=403", "PermissionDeniedError", 403.0),
+        ("status=404", "NotFoundError", 404.0),
+        ("status=422", "BadRequestError", 422.0),
+    ] {
+        let err = create(
+            &sb,
+            chat_params("siraya", "hi", false),
+            options(&format!(r#""x-sim-fault":"{fault}""#)),
+        )
+        .await
+        .expect_err(fault);
+        assert_eq!(name(&err), class, "{fault}");
+        assert_eq!(get(&err, "status").as_f64(), Some(status), "{fault}");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn retry_after_429_then_success() {
+    let id = unique("retry");
+    // The injected fetch asks the simulator for a 429 with `Retry-After: 1` once.
+    let opts = json(&format!(
+        r#"{{"provider":"airforce","baseURL":"{}/airforce","apiKey":"sk-sim-airforce","dangerouslyAllowBrowser":true}}"#,
+        sim()
+    ));
+    Reflect::set(&opts, &"fetch".into(), &fault_once("retry-after=1")).expect("set");
+    let sb = Switchboard::new(opts).expect("client");
+    let started = js_sys::Date::now();
+    let r = create(
+        &sb,
+        chat_params("airforce", "count to 2", false),
+        options(&format!(r#""x-test-id":"{id}""#)),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{:?}", get(&e, "message")));
+    assert_eq!(
+        get(&r, "choices.0.message.content").as_string().as_deref(),
+        Some("1 2")
+    );
+    assert_eq!(attempts(&id).await, 2, "one 429, then the retry");
+    assert!(
+        js_sys::Date::now() - started >= 950.0,
+        "Retry-After: 1 was honoured"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn retries_exhausted_and_disabled() {
+    let sb = direct_with("siraya", None, r#","maxRetries":1"#);
+    let id = unique("exhaust");
+    let err = create(
+        &sb,
+        chat_params("siraya", "hi", false),
+        options(&format!(r#""x-sim-fault":"500","x-test-id":"{id}""#)),
+    )
+    .await
+    .expect_err("500");
+    assert_eq!(name(&err), "InternalServerError");
+    assert_eq!(attempts(&id).await, 2);
+
+    let id = unique("noretry");
+    let opts = json(&format!(
+        r#"{{"maxRetries":0,"headers":{{"x-sim-fault":"retry-after=7","x-test-id":"{id}"}}}}"#
+    ));
+    let err = create(&sb, chat_params("siraya", "hi", false), opts)
+        .await
+        .expect_err("429");
+    assert_eq!(name(&err), "RateLimitError");
+    assert_eq!(get(&err, "retryAfter").as_f64(), Some(7.0));
+    assert_eq!(get(&err, "status").as_f64(), Some(429.0));
+    assert_eq!(attempts(&id).await, 1);
+}
+
+#[wasm_bindgen_test]
+async fn abort_mid_stream() {
+    let sb = direct("secry");
+    let ctl = web_sys::AbortController::new().expect("controller");
+    let opts = Object::new();
+    Reflect::set(&opts, &"signal".into(), &ctl.signal()).expect("set");
+    Reflect::set(
+        &opts,
+        &"headers".into(),
+        &json(r#"{"x-sim-chunk-delay-ms":"100"}"#),
+    )
+    .expect("set");
+    let stream = create(&sb, chat_params("secry", "count to 100", true), opts.into())
+        .await
+        .expect("stream");
+    let first = call(&stream, "next").await.expect("first chunk");
+    assert_eq!(get(&first, "done").as_bool(), Some(false));
+    ctl.abort();
+    let mut err = None;
+    for _ in 0..200 {
+        match call(&stream, "next").await {
+            Ok(step) if get(&step, "done").as_bool() == Some(true) => panic!("ended quietly"),
+            Ok(_) => {}
+            Err(e) => {
+                err = Some(e);
+                break;
+            }
+        }
+    }
+    let err = err.expect("an abort error");
+    assert_eq!(name(&err), "APIUserAbortError");
+    assert!(is_instance(&err, &Switchboard::api_user_abort_error()));
+}
+
+#[wasm_bindgen_test]
+async fn abort_before_answer() {
+    let sb = direct("secry");
+    let ctl = web_sys::AbortController::new().expect("controller");
+    let opts = Object::new();
+    Reflect::set(&opts, &"signal".into(), &ctl.signal()).expect("set");
+    Reflect::set(
+        &opts,
+        &"headers".into(),
+        &json(r#"{"x-sim-fault":"latency=2000"}"#),
+    )
+    .expect("set");
+    let pending = create(&sb, chat_params("secry", "hi", false), opts.into());
+    ctl.abort();
+    let err = pending.await.expect_err("aborted");
+    assert_eq!(name(&err), "APIUserAbortError");
+}
+
+#[wasm_bindgen_test]
+async fn cut_streams_throw_stream_interrupted() {
+    let sb = direct("siraya");
+    for fault in ["reset-after=3", "truncate", "reset-after=1"] {
+        let stream = create(
+            &sb,
+            chat_params("siraya", "count to 20", true),
+            options(&format!(r#""x-sim-fault":"{fault}""#)),
+        )
+        .await
+        .expect(fault);
+        let err = JsFuture::from(collect(&stream)).await.expect_err(fault);
+        assert_eq!(
+            name(&err),
+            "StreamInterruptedError",
+            "{fault}: {:?}",
+            get(&err, "message")
+        );
+        assert!(
+            is_instance(&err, &Switchboard::stream_interrupted_error()),
+            "{fault}"
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+async fn error_event_mid_stream_throws_api_error() {
+    let sb = direct("secry");
+    let stream = create(
+        &sb,
+        chat_params("secry", "count to 20", true),
+        options(r#""x-sim-fault":"error-mid-stream=2""#),
+    )
+    .await
+    .expect("stream");
+    let err = JsFuture::from(collect(&stream))
+        .await
+        .expect_err("in-stream error");
+    assert!(is_instance(&err, &Switchboard::api_error()));
+    assert_ne!(name(&err), "StreamInterruptedError");
+    assert_eq!(get(&err, "inStream").as_bool(), Some(true));
+}
+
+#[wasm_bindgen_test]
+async fn timeout_is_connection_timeout_error() {
+    let sb = direct_with("secry", None, r#","timeout":300,"maxRetries":0"#);
+    let err = create(
+        &sb,
+        chat_params("secry", "hi", false),
+        options(r#""x-sim-fault":"latency=3000""#),
+    )
+    .await
+    .expect_err("timeout");
+    assert_eq!(name(&err), "APIConnectionTimeoutError");
+    assert!(is_instance(&err, &Switchboard::api_connection_error()));
+}
+
+#[wasm_bindgen_test]
+async fn connection_reset_is_connection_error() {
+    let sb = direct_with("secry", None, r#","maxRetries":0"#);
+    let err = create(
+        &sb,
+        chat_params("secry", "hi", false),
+        options(r#""x-sim-fault":"reset""#),
+    )
+    .await
+    .expect_err("reset");
+    assert_eq!(name(&err), "APIConnectionError");
+}
+
+#[wasm_bindgen_test]
+fn direct_mode_needs_consent_and_base_url() {
+    let err = Switchboard::new(json(r#"{"provider":"secry","apiKey":"k"}"#))
+        .err()
+        .expect("refused");
+    assert_eq!(name(&err), "SwitchboardError");
+    let err = Switchboard::new(json(
+        r#"{"provider":"gemini-proxy","apiKey":"k","dangerouslyAllowBrowser":true}"#,
+    ))
+    .err()
+    .expect("no base URL");
+    assert!(
+        get(&err, "message")
+            .as_string()
+            .unwrap_or_default()
+            .contains("baseURL")
+    );
+    let sb = Switchboard::new(json(
+        r#"{"provider":"secry","apiKey":"k","dangerouslyAllowBrowser":true}"#,
+    ))
+    .expect("documented base URL");
+    assert!(sb.base_url().starts_with("https://"));
+    assert!(Switchboard::new(json(r#"{"apiKey":"k"}"#)).is_err());
+}
+
+#[wasm_bindgen_test]
+async fn models_list() {
+    let sb = direct("secton");
+    let list = JsFuture::from(sb.models().list(JsValue::UNDEFINED))
+        .await
+        .expect("models");
+    let ids: Vec<String> = js_sys::Array::from(&get(&list, "data"))
+        .iter()
+        .filter_map(|m| get(&m, "id").as_string())
+        .collect();
+    assert!(ids.contains(&"copilot-zero".to_owned()), "{ids:?}");
+    assert!(
+        !ids.contains(&"secton-embed-1".to_owned()),
+        "chat category only: {ids:?}"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn invalid_request_refused_before_sending() {
+    let sb = direct("secry");
+    let err = create(
+        &sb,
+        json(r#"{"model":"m","messages":[]}"#),
+        JsValue::UNDEFINED,
+    )
+    .await
+    .expect_err("empty messages");
+    assert_eq!(name(&err), "BadRequestError");
+    assert_eq!(get(&err, "param").as_string().as_deref(), Some("messages"));
+}
