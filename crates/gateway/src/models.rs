@@ -43,7 +43,9 @@ pub async fn handle(config: &Config, now_ms: u64) -> Result<Response, Error> {
                     .map(|(provider, up)| provider_models(provider, up, config, now_ms)),
             )
             .await;
+            // Not `..ModelList::default()`: its derived `object` is empty, not "list".
             let merged = ModelList {
+                object: "list".to_owned(),
                 data: lists.into_iter().flat_map(|l| l.data).collect(),
                 ..ModelList::default()
             };

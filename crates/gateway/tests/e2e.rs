@@ -20,6 +20,10 @@ type TestResult = Result<(), Box<dyn std::error::Error>>;
 const TOKEN: &str = "gw-test-token-7f3a";
 const READY_WITHIN: Duration = Duration::from_secs(60);
 
+/// One `wrangler dev` at a time: two starting together on a loaded 2-core machine can
+/// miss the readiness bound.
+static ONE_GATEWAY: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// The repository root.
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -164,6 +168,7 @@ fn chat(model: &str, stream: bool) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs worker-build output and wrangler; `cargo xtask test` runs it"]
 async fn gateway_end_to_end() -> TestResult {
+    let _one = ONE_GATEWAY.lock().await;
     let sim = switchboard_sim::serve(switchboard_sim::Config {
         stream_chunks: Some(4),
         chunk_delay: Duration::from_millis(150),
@@ -353,6 +358,7 @@ async fn gateway_end_to_end() -> TestResult {
         .await?;
     assert_eq!(r.status().as_u16(), 200);
     let body: Value = r.json().await?;
+    assert_eq!(body["object"], "list", "{body}");
     let ids: Vec<&str> = body["data"]
         .as_array()
         .map(|a| a.iter().filter_map(|m| m["id"].as_str()).collect())
@@ -433,6 +439,7 @@ async fn gateway_end_to_end() -> TestResult {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs worker-build output and wrangler; `cargo xtask test` runs it"]
 async fn rate_limit_by_ip() -> TestResult {
+    let _one = ONE_GATEWAY.lock().await;
     // The readiness probe takes one request of the 4; the 6 below then see 3 allowed.
     let gw = Gateway::start(&[("RATE_LIMIT_PER_MINUTE", "4".to_owned())]).await?;
     let client = reqwest::Client::builder()
