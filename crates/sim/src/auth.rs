@@ -52,17 +52,17 @@ pub fn bearer(headers: &HeaderMap) -> Option<&str> {
 
 async fn check(state: AppState, provider: Provider, req: Request, next: Next) -> Response {
     let expected = provider.key(&state.config.keys);
-    let key = match (bearer(req.headers()), provider) {
-        (Some(k), _) if k == expected => k.to_string(),
+    let key: &str = match (bearer(req.headers()), provider) {
+        (Some(k), _) if k == expected => k,
         // airforce serves anonymous (free-tier) callers; only a wrong key is refused.
         (None, Provider::Airforce) if req.headers().get(header::AUTHORIZATION).is_none() => {
-            "anonymous".to_string()
+            "anonymous"
         }
         _ => return provider.error(StatusCode::UNAUTHORIZED, "Invalid or missing API key"),
     };
     let rpm = state.config.rate_limit_rpm;
     if rpm > 0
-        && let Err(wait) = state.limiter.hit(provider, &key, rpm)
+        && let Err(wait) = state.limiter.hit(provider, key, rpm)
     {
         let mut resp = provider.error(
             StatusCode::TOO_MANY_REQUESTS,
