@@ -65,7 +65,7 @@ impl SseParser {
     /// Fails with [`Error::TooLarge`] when one event outgrows the cap; the parser
     /// should then be dropped.
     pub fn feed(&mut self, mut bytes: &[u8], out: &mut Vec<SseEvent>) -> Result<(), Error> {
-        if self.after_cr {
+        if self.after_cr && !bytes.is_empty() {
             self.after_cr = false;
             if let [b'\n', rest @ ..] = bytes {
                 bytes = rest;
@@ -245,9 +245,15 @@ mod tests {
         let mut p = SseParser::default();
         let mut out = Vec::new();
         p.feed(b"data: a\r", &mut out).unwrap();
+        p.feed(b"", &mut out).unwrap();
         p.feed(b"\n\r", &mut out).unwrap();
         p.feed(b"\n", &mut out).unwrap();
         assert_eq!(data(&out), ["a"]);
+        // An empty push between CR and LF must not make them two line ends.
+        p.feed(b"event: x\r", &mut out).unwrap();
+        p.feed(b"", &mut out).unwrap();
+        p.feed(b"\ndata: y\n\n", &mut out).unwrap();
+        assert_eq!(out[1].event.as_deref(), Some("x"));
     }
 
     #[test]
