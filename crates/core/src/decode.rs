@@ -305,3 +305,23 @@ pub fn prefix_models(provider: ProviderId, list: &mut ModelList) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documented_models_are_a_prefixed_list() {
+        let mut list = documented_models(ProviderId::GeminiProxy);
+        prefix_models(ProviderId::GeminiProxy, &mut list);
+        assert_eq!(list.object, "list");
+        assert_eq!(list.data[0].id, "gemini-proxy/gemini-2.5-flash");
+        assert_eq!(list.data.len(), 3);
+    }
+
+    #[test]
+    fn truncate_respects_char_boundaries() {
+        assert_eq!(truncate("h\u{e9}llo", 2), "h");
+        assert_eq!(truncate("abc", 5), "abc");
+    }
+}

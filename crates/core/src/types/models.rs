@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
 /// A list of models.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelList {
     /// Always `list`.
     #[serde(default = "list_object")]
@@ -18,6 +18,16 @@ pub struct ModelList {
     /// Fields this version does not model.
     #[serde(flatten)]
     pub extra: Extra,
+}
+
+impl Default for ModelList {
+    fn default() -> Self {
+        ModelList {
+            object: list_object(),
+            data: Vec::new(),
+            extra: Extra::new(),
+        }
+    }
 }
 
 pub(crate) fn list_object() -> String {
