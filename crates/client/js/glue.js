@@ -133,3 +133,15 @@ export function toReadable(s) {
     cancel() { s.cancel(); },
   });
 }
+
+export function makeResponse(bytes, type) {
+  return new Response(bytes.slice(), { headers: { "content-type": type } });
+}
+
+export function uploadForm(purpose, file, filename) {
+  const form = new FormData();
+  form.append("purpose", purpose);
+  if (typeof filename === "string") form.append("file", file, filename);
+  else form.append("file", file);
+  return form;
+}

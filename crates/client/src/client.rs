@@ -15,6 +15,7 @@ use switchboard_core::types::{ChatCompletion, ChatRequest, ModelList};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
+use crate::endpoints::{Airforce, Audio, Files, Images};
 use crate::errors::{self, Fail};
 use crate::js;
 use crate::net::{CallOptions, Client, Route, header_pairs, number, read_all};
@@ -148,6 +149,38 @@ impl Switchboard {
     #[wasm_bindgen(getter)]
     pub fn models(&self) -> Models {
         Models {
+            client: self.client.clone(),
+        }
+    }
+
+    /// `sb.images`.
+    #[wasm_bindgen(getter)]
+    pub fn images(&self) -> Images {
+        Images {
+            client: self.client.clone(),
+        }
+    }
+
+    /// `sb.audio`.
+    #[wasm_bindgen(getter)]
+    pub fn audio(&self) -> Audio {
+        Audio {
+            client: self.client.clone(),
+        }
+    }
+
+    /// `sb.files`.
+    #[wasm_bindgen(getter)]
+    pub fn files(&self) -> Files {
+        Files {
+            client: self.client.clone(),
+        }
+    }
+
+    /// `sb.airforce`: airforce's own endpoints.
+    #[wasm_bindgen(getter)]
+    pub fn airforce(&self) -> Airforce {
+        Airforce {
             client: self.client.clone(),
         }
     }

@@ -1,6 +1,6 @@
 //! Bindings to the JavaScript half (`js/glue.js`).
 
-use js_sys::{Function, Object, Promise, Uint8Array};
+use js_sys::{Function, Object, Promise};
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
@@ -21,7 +21,7 @@ extern "C" {
         url: &str,
         method: &str,
         headers: &JsValue,
-        body: Option<Uint8Array>,
+        body: Option<JsValue>,
         signal: &AbortSignal,
     ) -> Promise;
     /// A thrown value's message.
@@ -33,6 +33,13 @@ extern "C" {
     /// A `ReadableStream` of JSON lines pulling from `stream.next()`.
     #[wasm_bindgen(js_name = toReadable)]
     pub fn to_readable(stream: JsValue) -> web_sys::ReadableStream;
+
+    /// `new Response(bytes, {headers: {"content-type": type}})`.
+    #[wasm_bindgen(js_name = makeResponse)]
+    pub fn make_response(bytes: &[u8], content_type: &str) -> JsValue;
+    /// `FormData` with `purpose` and `file` (a `File`/`Blob`, named `filename` if given).
+    #[wasm_bindgen(js_name = uploadForm)]
+    pub fn upload_form(purpose: &JsValue, file: &JsValue, filename: &JsValue) -> JsValue;
 
     /// One HTTP attempt's abort controller, linked to the caller's signal and a timeout.
     pub type Attempt;

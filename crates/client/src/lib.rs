@@ -18,6 +18,8 @@
 #[cfg(target_arch = "wasm32")]
 mod client;
 #[cfg(target_arch = "wasm32")]
+mod endpoints;
+#[cfg(target_arch = "wasm32")]
 mod errors;
 #[cfg(target_arch = "wasm32")]
 mod js;
@@ -28,5 +30,7 @@ mod stream;
 
 #[cfg(target_arch = "wasm32")]
 pub use client::{Chat, Completions, Models, Switchboard};
+#[cfg(target_arch = "wasm32")]
+pub use endpoints::{Airforce, Audio, Files, Images, Speech};
 #[cfg(target_arch = "wasm32")]
 pub use stream::Stream;

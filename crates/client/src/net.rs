@@ -161,6 +161,16 @@ impl Client {
     /// Sends `req` with retries (connection failures, timeouts and retryable statuses,
     /// all before the first body byte). Returns a 2xx answer with its body unread.
     pub async fn send(&self, req: &HttpRequest, opts: &CallOptions) -> Result<Answer, Fail> {
+        self.send_body(req, None, opts).await
+    }
+
+    /// [`Client::send`] with a JS body (e.g. `FormData`) instead of `req.body`.
+    pub async fn send_body(
+        &self,
+        req: &HttpRequest,
+        js_body: Option<&JsValue>,
+        opts: &CallOptions,
+    ) -> Result<Answer, Fail> {
         let url = req.url(&self.base_url);
         let headers = Array::new();
         let push = |k: &str, v: &str| {
@@ -181,7 +191,10 @@ impl Client {
         let mut retry = 0;
         loop {
             let attempt = Attempt::new(opts.signal.as_ref(), timeout);
-            let body = req.body.as_deref().map(Uint8Array::from);
+            let body = match js_body {
+                Some(b) => Some(b.clone()),
+                None => req.body.as_deref().map(|b| Uint8Array::from(b).into()),
+            };
             let promise = js::do_fetch(
                 self.fetch.as_ref(),
                 &url,

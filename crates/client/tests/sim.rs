@@ -31,6 +31,8 @@ export function faultOnce(fault) {
     return fetch(url, { ...init, headers });
   };
 }
+export function makeBlob(text) { return new Blob([text], { type: "text/plain" }); }
+export async function responseBytes(r) { return new Uint8Array(await r.arrayBuffer()); }
 export async function readAllLines(rs) {
   const text = await new Response(rs).text();
   return text.split("\n").filter(Boolean).map((l) => JSON.parse(l));
@@ -44,6 +46,10 @@ extern "C" {
     /// A `fetch` that adds `x-sim-fault: fault` to its first request only.
     #[wasm_bindgen(js_name = faultOnce)]
     fn fault_once(fault: &str) -> JsValue;
+    #[wasm_bindgen(js_name = makeBlob)]
+    fn make_blob(text: &str) -> JsValue;
+    #[wasm_bindgen(js_name = responseBytes)]
+    fn response_bytes(r: &JsValue) -> js_sys::Promise;
     #[wasm_bindgen(js_name = readAllLines)]
     fn read_all_lines(rs: &JsValue) -> js_sys::Promise;
 }
@@ -601,4 +607,173 @@ async fn invalid_request_refused_before_sending() {
     .expect_err("empty messages");
     assert_eq!(name(&err), "BadRequestError");
     assert_eq!(get(&err, "param").as_string().as_deref(), Some("messages"));
+}
+
+async fn bytes_of(response: &JsValue) -> Vec<u8> {
+    let v = JsFuture::from(response_bytes(response))
+        .await
+        .expect("bytes");
+    js_sys::Uint8Array::new(&v).to_vec()
+}
+
+fn b64_prefix(b64: &str) -> String {
+    b64.chars().take(8).collect()
+}
+
+#[wasm_bindgen_test]
+async fn images_generate_secry_and_airforce() {
+    let sb = direct("secry");
+    let r = JsFuture::from(sb.images().generate(
+        json(r#"{"model":"flux","prompt":"a red fox","size":"128x64"}"#),
+        JsValue::UNDEFINED,
+    ))
+    .await
+    .unwrap_or_else(|e| panic!("{:?}", get(&e, "message")));
+    let b64 = get(&r, "data.0.b64_json").as_string().expect("b64_json");
+    // base64 of the PNG signature.
+    assert_eq!(b64_prefix(&b64), "iVBORw0K");
+    assert_eq!(
+        get(&r, "data.0.revised_prompt").as_string().as_deref(),
+        Some("a red fox")
+    );
+
+    let sb = direct("airforce");
+    let r = JsFuture::from(sb.images().generate(
+        json(r#"{"model":"flux","prompt":"a red fox","size":"1024x1024"}"#),
+        JsValue::UNDEFINED,
+    ))
+    .await
+    .unwrap_or_else(|e| panic!("{:?}", get(&e, "message")));
+    let b64 = get(&r, "data.0.b64_json").as_string().expect("b64_json");
+    assert_eq!(b64_prefix(&b64), "iVBORw0K");
+
+    let err = JsFuture::from(
+        direct("siraya")
+            .images()
+            .generate(json(r#"{"model":"x","prompt":"p"}"#), JsValue::UNDEFINED),
+    )
+    .await
+    .expect_err("siraya has no images");
+    assert_eq!(name(&err), "BadRequestError");
+}
+
+#[wasm_bindgen_test]
+async fn speech_is_an_mp3_response() {
+    let sb = direct("airforce");
+    let r = JsFuture::from(sb.audio().speech().create(
+        json(r#"{"model":"tts-1","input":"hi","voice":"nova"}"#),
+        JsValue::UNDEFINED,
+    ))
+    .await
+    .unwrap_or_else(|e| panic!("{:?}", get(&e, "message")));
+    let headers = get(&r, "headers");
+    let get_header: Function = Reflect::get(&headers, &"get".into())
+        .expect("get")
+        .dyn_into()
+        .expect("function");
+    let kind = get_header
+        .call1(&headers, &"content-type".into())
+        .expect("header");
+    assert_eq!(kind.as_string().as_deref(), Some("audio/mpeg"));
+    let bytes = bytes_of(&r).await;
+    // Two MPEG frames per character; a frame starts with the 0xFFF sync word.
+    assert!(bytes.len() > 100);
+    assert_eq!(bytes[0], 0xFF);
+    assert_eq!(bytes[1] & 0xE0, 0xE0);
+}
+
+#[wasm_bindgen_test]
+async fn files_round_trip() {
+    let sb = direct("secry");
+    let files = sb.files();
+    let params = Object::new();
+    Reflect::set(&params, &"purpose".into(), &"batch".into()).expect("set");
+    Reflect::set(&params, &"file".into(), &make_blob("hello files")).expect("set");
+    Reflect::set(&params, &"filename".into(), &"hello.txt".into()).expect("set");
+    let created = JsFuture::from(files.create(params.into(), JsValue::UNDEFINED))
+        .await
+        .unwrap_or_else(|e| panic!("{:?}", get(&e, "message")));
+    let id = get(&created, "id").as_string().expect("id");
+    assert!(id.starts_with("file-"), "{id}");
+    assert_eq!(get(&created, "bytes").as_f64(), Some(11.0));
+    assert_eq!(
+        get(&created, "filename").as_string().as_deref(),
+        Some("hello.txt")
+    );
+
+    let got = JsFuture::from(files.retrieve(&id, JsValue::UNDEFINED))
+        .await
+        .expect("retrieve");
+    assert_eq!(get(&got, "purpose").as_string().as_deref(), Some("batch"));
+    let list = JsFuture::from(files.list(JsValue::UNDEFINED))
+        .await
+        .expect("list");
+    assert!(
+        js_sys::Array::from(&get(&list, "data"))
+            .iter()
+            .any(|f| get(&f, "id").as_string().as_deref() == Some(id.as_str()))
+    );
+    let content = JsFuture::from(files.content(&id, JsValue::UNDEFINED))
+        .await
+        .expect("content");
+    assert_eq!(bytes_of(&content).await, b"hello files");
+    let deleted = JsFuture::from(files.del(&id, JsValue::UNDEFINED))
+        .await
+        .expect("delete");
+    assert_eq!(get(&deleted, "deleted").as_bool(), Some(true));
+    let err = JsFuture::from(files.retrieve(&id, JsValue::UNDEFINED))
+        .await
+        .expect_err("gone");
+    assert_eq!(name(&err), "NotFoundError");
+}
+
+#[wasm_bindgen_test]
+async fn airforce_ask_vision_and_suno() {
+    let sb = direct("airforce");
+    let af = sb.airforce();
+    let stream = JsFuture::from(af.ask("what is rust", JsValue::UNDEFINED))
+        .await
+        .unwrap_or_else(|e| panic!("{:?}", get(&e, "message")));
+    let done = call(&stream, "finalCompletion").await.expect("ask answer");
+    assert_eq!(
+        get(&done, "choices.0.message.content")
+            .as_string()
+            .as_deref(),
+        Some("what is rust")
+    );
+
+    let text = JsFuture::from(af.vision("https://example.com/cat.png", None, JsValue::UNDEFINED))
+        .await
+        .unwrap_or_else(|e| panic!("{:?}", get(&e, "message")))
+        .as_string()
+        .expect("text");
+    assert!(text.contains("https://example.com/cat.png"), "{text}");
+
+    let created = JsFuture::from(af.suno_create(
+        json(r#"{"prompt":"a song about wasm","style":"pop"}"#),
+        JsValue::UNDEFINED,
+    ))
+    .await
+    .unwrap_or_else(|e| panic!("{:?}", get(&e, "message")));
+    let clip = get(&created, "clips.0").as_string().expect("clip id");
+    let first = JsFuture::from(af.suno_poll(&clip, JsValue::UNDEFINED))
+        .await
+        .expect("poll");
+    assert_eq!(
+        get(&first, "status").as_string().as_deref(),
+        Some("generating")
+    );
+    let second = JsFuture::from(af.suno_poll(&clip, JsValue::UNDEFINED))
+        .await
+        .expect("poll");
+    assert_eq!(
+        get(&second, "status").as_string().as_deref(),
+        Some("finished")
+    );
+    assert!(
+        get(&second, "audio_url")
+            .as_string()
+            .unwrap_or_default()
+            .contains("/get-audio")
+    );
 }
