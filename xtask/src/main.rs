@@ -4,6 +4,7 @@
 //! is installed. See `cargo xtask help` and docs/toolchain.md.
 
 mod bench;
+mod build;
 mod dev;
 mod setup;
 mod sim;
@@ -23,6 +24,8 @@ Commands:
                    and the wasm steps
   dev              setup, then run what exists locally (simulator, gateway) until Ctrl-C
   sim [ARGS...]    run the provider simulator with ARGS passed through
+  build            the browser client's npm package in crates/client/pkg (wasm-pack,
+                   target web, wasm-opt -Oz) and its gzipped size
   bench [NAME...]  run the named benchmarks (all that exist when none is named);
                    `bench --list` lists them
   help             this text
@@ -40,6 +43,7 @@ fn main() -> ExitCode {
         "dev" => no_args(rest).and_then(|()| dev::run()),
         "sim" => sim::run(rest),
         "bench" => bench::run(rest),
+        "build" => no_args(rest).and_then(|()| build::run()),
         test::CLIENT_TESTS_COMMAND => no_args(rest).and_then(|()| test::client_tests_with_sim()),
         "help" | "-h" | "--help" => {
             print!("{HELP}");
