@@ -14,6 +14,30 @@ use switchboard_core::{ApiError, Error, ProviderId};
 /// Default requests per minute per client IP (`RATE_LIMIT_PER_MINUTE`; `0` disables).
 pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u32 = 60;
 
+/// Upstream time limits, in milliseconds (each crossed limit is a 504, or an in-stream
+/// error event once a stream has started).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// From sending to the response head (`UPSTREAM_FIRST_BYTE_MS`, default 60 s).
+    pub first_byte_ms: u64,
+    /// Between two body pieces (`STREAM_IDLE_MS`, default 30 s).
+    pub idle_ms: u64,
+    /// Whole body, from its head on (`STREAM_TOTAL_MS`, default 300 s).
+    pub total_ms: u64,
+}
+
+/// Retries before the first byte (see [`crate::upstream::send_retrying`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retry {
+    /// Retries after the first try (`RETRY_MAX`, default 2).
+    pub max_retries: u32,
+    /// First backoff, doubled per retry (`RETRY_BASE_MS`, default 250).
+    pub base_ms: u64,
+    /// Longest wait; a longer `Retry-After` is not waited for (`RETRY_MAX_WAIT_MS`,
+    /// default 10 000).
+    pub max_wait_ms: u64,
+}
+
 /// One provider's upstream: where it is and the key it takes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Upstream {
@@ -36,8 +60,15 @@ pub struct Config {
     pub cors_origins: Vec<String>,
     /// Per-IP quota (`RATE_LIMIT_PER_MINUTE`), `None` when disabled.
     pub rate_limit: Option<Quota>,
-    /// Size limits (`MAX_REQUEST_BYTES` overrides the chat body cap).
+    /// Size limits (`MAX_REQUEST_BYTES` overrides the chat body cap, `MAX_FILE_BYTES`
+    /// the upload cap).
     pub limits: Limits,
+    /// Upstream time limits.
+    pub timeouts: Timeouts,
+    /// Retries before the first byte.
+    pub retry: Retry,
+    /// The token for admin routes (`ADMIN_TOKEN` secret); unset = those routes are off.
+    pub admin_token: Option<String>,
 }
 
 impl Config {
@@ -81,12 +112,31 @@ impl Config {
             .then(|| Quota::new(per_minute, 60_000))
             .transpose()
             .map_err(|e| config_error("RATE_LIMIT_PER_MINUTE", &e.message()))?;
+        let number = |name: &str, default: u64| -> Result<u64, Error> {
+            get(name).map_or(Ok(default), |v| {
+                v.parse()
+                    .map_err(|_| config_error(name, "must be a whole number"))
+            })
+        };
         let mut limits = Limits::DEFAULT;
-        if let Some(v) = get("MAX_REQUEST_BYTES") {
-            limits.max_request_bytes = v
-                .parse()
-                .map_err(|_| config_error("MAX_REQUEST_BYTES", "must be a whole number"))?;
-        }
+        limits.max_request_bytes = number("MAX_REQUEST_BYTES", limits.max_request_bytes as u64)?
+            .try_into()
+            .map_err(|_| config_error("MAX_REQUEST_BYTES", "is too large"))?;
+        limits.max_file_bytes = number("MAX_FILE_BYTES", limits.max_file_bytes as u64)?
+            .try_into()
+            .map_err(|_| config_error("MAX_FILE_BYTES", "is too large"))?;
+        let timeouts = Timeouts {
+            first_byte_ms: number("UPSTREAM_FIRST_BYTE_MS", 60_000)?,
+            idle_ms: number("STREAM_IDLE_MS", 30_000)?,
+            total_ms: number("STREAM_TOTAL_MS", 300_000)?,
+        };
+        let retry = Retry {
+            max_retries: number("RETRY_MAX", 2)?
+                .try_into()
+                .map_err(|_| config_error("RETRY_MAX", "is too large"))?,
+            base_ms: number("RETRY_BASE_MS", 250)?,
+            max_wait_ms: number("RETRY_MAX_WAIT_MS", 10_000)?,
+        };
         Ok(Config {
             upstreams,
             tokens: list(get("GATEWAY_TOKENS")),
@@ -94,6 +144,9 @@ impl Config {
             cors_origins: list(get("CORS_ORIGINS")),
             rate_limit,
             limits,
+            timeouts,
+            retry,
+            admin_token: get("ADMIN_TOKEN"),
         })
     }
 
@@ -201,6 +254,11 @@ mod tests {
         assert_eq!(c.routes.resolve("fast")?.len(), 2);
         assert_eq!(config(&[])?.rate_limit.map(|q| q.limit), Some(60));
         assert!(config(&[("RATE_LIMIT_PER_MINUTE", "lots")]).is_err());
+        let d = config(&[("STREAM_IDLE_MS", "5"), ("ADMIN_TOKEN", " adm ")])?;
+        assert_eq!(d.timeouts.idle_ms, 5);
+        assert_eq!(d.retry.max_retries, 2);
+        assert_eq!(d.admin_token.as_deref(), Some("adm"));
+        assert!(config(&[("RETRY_MAX", "-1")]).is_err());
         Ok(())
     }
 }

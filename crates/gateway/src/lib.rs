@@ -2,17 +2,24 @@
 //!
 //! It holds the provider keys, checks the caller's gateway token, limits each client
 //! IP (GCRA in KV), and speaks OpenAI's API: `POST /v1/chat/completions` (whole or
-//! streamed through as it arrives) and `GET /v1/models`. Every error is an OpenAI
+//! streamed through as it arrives), `GET /v1/models`, `/v1/files`,
+//! `POST /v1/images/generations`, `POST /v1/audio/speech`, plus airforce's own
+//! endpoints under `/v1/x/airforce/` ([`airforce`]). Every error is an OpenAI
 //! error body with an `x-request-id`. All dialect work is `switchboard-core`'s; this
 //! crate does the I/O. Configuration: see `wrangler.toml` and [`config`].
 
+pub mod airforce;
 pub mod auth;
 pub mod chat;
 pub mod config;
 pub mod cors;
 pub mod errors;
+pub mod files;
+pub mod media;
 pub mod models;
 pub mod ratelimit;
+pub mod relay;
+pub mod sse;
 pub mod upstream;
 
 use serde_json::json;
@@ -75,7 +82,20 @@ async fn serve(req: Request, env: &Env, config: &Config, now_ms: u64) -> worker:
         }
     }
     let authorization = req.headers().get("authorization").ok().flatten();
-    let result = match auth::check(&config.tokens, authorization.as_deref()) {
+    // The admin route takes the admin token instead of a gateway token, and does not
+    // exist without one.
+    let checked = if req.path().trim_end_matches('/') == airforce::CHECK_PATH {
+        match &config.admin_token {
+            Some(admin) => auth::check(std::slice::from_ref(admin), authorization.as_deref()),
+            None => Err(Error::NotFound {
+                message: format!("no route for {}", airforce::CHECK_PATH),
+                code: "unknown_url",
+            }),
+        }
+    } else {
+        auth::check(&config.tokens, authorization.as_deref())
+    };
+    let result = match checked {
         Ok(()) => route(req, config, now_ms).await,
         Err(e) => Err(e),
     };
@@ -93,7 +113,18 @@ async fn route(req: Request, config: &Config, now_ms: u64) -> Result<Response, E
     match (req.method(), path.trim_end_matches('/')) {
         (Method::Post, "/v1/chat/completions") => chat::handle(req, config, now_ms).await,
         (Method::Get, "/v1/models") => models::handle(config, now_ms).await,
-        (_, "/v1/chat/completions" | "/v1/models") => Err(Error::invalid(
+        (Method::Post, "/v1/images/generations") => media::images(req, config, now_ms).await,
+        (Method::Post, "/v1/audio/speech") => media::speech(req, config, now_ms).await,
+        (_, p) if p == "/v1/files" || p.starts_with("/v1/files/") => {
+            files::handle(req, config, &p["/v1/files".len()..], now_ms).await
+        }
+        (_, p) if p.starts_with("/v1/x/airforce/") => {
+            airforce::handle(req, config, &p["/v1/x/airforce/".len()..], now_ms).await
+        }
+        (
+            _,
+            "/v1/chat/completions" | "/v1/models" | "/v1/images/generations" | "/v1/audio/speech",
+        ) => Err(Error::invalid(
             format!("method {} is not allowed on {path}", req.method()),
             None,
         )),

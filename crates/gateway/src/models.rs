@@ -82,8 +82,15 @@ async fn fetch_models(
 ) -> Result<ModelList, Error> {
     let mut http = HttpRequest::get(path.to_owned(), ResponseKind::Json);
     http.authorize(&up.key);
-    let mut response = upstream::send(provider, &http, &up.base_url).await?;
+    let (mut response, mut guard) =
+        upstream::send(provider, &http, &up.base_url, None, config.timeouts).await?;
     let head = upstream::head(&response, now_ms / 1000);
-    let body = upstream::read_body(&mut response, config.limits.max_response_bytes).await?;
+    let body = upstream::read_body(
+        &mut response,
+        &mut guard,
+        config.limits.max_response_bytes,
+        config.timeouts,
+    )
+    .await?;
     decode_models(provider, &head, &body)
 }

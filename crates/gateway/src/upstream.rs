@@ -1,17 +1,50 @@
-//! Talking to providers: building the `fetch` from the core's [`HttpRequest`], reading
-//! response heads, and reading bodies under a size cap.
+//! Talking to providers: building the `fetch` from the core's [`HttpRequest`], time
+//! limits ([`Timeouts`]), retries before the first byte ([`send_retrying`]), reading
+//! bodies under a size cap, and aborting the fetch when its answer is abandoned
+//! ([`Guard`]).
+
+use std::pin::pin;
+use std::time::Duration;
 
 use futures_util::StreamExt;
+use futures_util::future::{Either, select};
 use switchboard_core::http::{HttpRequest, Method as CoreMethod, ResponseHead};
 use switchboard_core::{Error, ProviderId};
-use worker::{Fetch, Headers, Method, Request, RequestInit, Response};
+use worker::wasm_bindgen::JsValue;
+use worker::{AbortController, ByteStream, Date, Delay, Fetch, Headers, Method, Request};
+use worker::{RequestInit, Response};
 
-/// Sends `http` to `base_url` (from configuration, never from the caller).
+use crate::config::{Config, Retry, Timeouts};
+
+/// Aborts the upstream fetch when dropped, unless [`Guard::finished`] was called: a
+/// caller that goes away drops the response stream, and with it the fetch.
+pub struct Guard(Option<AbortController>);
+
+impl Guard {
+    /// The exchange is complete (or handed to the runtime): nothing to abort.
+    pub fn finished(&mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        if let Some(controller) = self.0.take() {
+            controller.abort();
+        }
+    }
+}
+
+/// Sends `http` to `base_url` (from configuration, never from the caller), with `body`
+/// (a JS body such as the caller's stream) instead of `http.body` when given. Fails with
+/// 504 when no response head arrives within `timeouts.first_byte_ms`.
 pub async fn send(
     provider: ProviderId,
     http: &HttpRequest,
     base_url: &str,
-) -> Result<Response, Error> {
+    body: Option<JsValue>,
+    timeouts: Timeouts,
+) -> Result<(Response, Guard), Error> {
     let unreachable = |e: worker::Error| Error::Connection {
         message: format!("provider '{provider}' could not be reached: {e}"),
     };
@@ -19,6 +52,8 @@ pub async fn send(
     for (name, value) in &http.headers {
         headers.set(name, value).map_err(unreachable)?;
     }
+    let controller = AbortController::default();
+    let signal = controller.signal();
     let mut init = RequestInit::new();
     init.with_method(match http.method {
         CoreMethod::Get => Method::Get,
@@ -26,13 +61,74 @@ pub async fn send(
         CoreMethod::Delete => Method::Delete,
     })
     .with_headers(headers);
-    if let Some(body) = &http.body {
-        init.with_body(Some(
-            worker::js_sys::Uint8Array::from(body.as_slice()).into(),
-        ));
+    match (body, &http.body) {
+        (Some(body), _) => {
+            init.with_body(Some(body));
+        }
+        (None, Some(bytes)) => {
+            init.with_body(Some(
+                worker::js_sys::Uint8Array::from(bytes.as_slice()).into(),
+            ));
+        }
+        (None, None) => {}
     }
     let request = Request::new_with_init(&http.url(base_url), &init).map_err(unreachable)?;
-    Fetch::Request(request).send().await.map_err(unreachable)
+    let fetch = Fetch::Request(request);
+    let sent = pin!(fetch.send_with_signal(&signal));
+    let limit = pin!(Delay::from(Duration::from_millis(timeouts.first_byte_ms)));
+    match select(sent, limit).await {
+        Either::Left((result, _)) => Ok((result.map_err(unreachable)?, Guard(Some(controller)))),
+        Either::Right(_) => {
+            controller.abort();
+            Err(Error::Timeout {
+                after_ms: timeouts.first_byte_ms,
+            })
+        }
+    }
+}
+
+/// [`send`] with retries before the first byte: a connect error, 429 or 5xx is tried
+/// again up to `retry.max_retries` times, waiting `Retry-After` when the provider says,
+/// else `retry.base_ms` doubled per attempt. A wait longer than `retry.max_wait_ms`
+/// is not made: that answer (e.g. the 429) goes back to the caller as it is.
+pub async fn send_retrying(
+    provider: ProviderId,
+    http: &HttpRequest,
+    base_url: &str,
+    config: &Config,
+    now_ms: u64,
+) -> Result<(Response, Guard), Error> {
+    let Retry {
+        max_retries,
+        base_ms,
+        max_wait_ms,
+    } = config.retry;
+    let mut attempt = 0;
+    loop {
+        let result = send(provider, http, base_url, None, config.timeouts).await;
+        let backoff = base_ms
+            .saturating_mul(1 << attempt.min(16))
+            .min(max_wait_ms);
+        let wait = match &result {
+            Ok((response, _)) => {
+                let status = response.status_code();
+                if status != 429 && !(500..=599).contains(&status) {
+                    return result;
+                }
+                head(response, now_ms / 1000)
+                    .retry_after_secs()
+                    .map_or(backoff, |s| s.saturating_mul(1000))
+            }
+            Err(Error::Connection { .. }) => backoff,
+            Err(_) => return result,
+        };
+        if attempt >= max_retries || wait > max_wait_ms {
+            return result;
+        }
+        attempt += 1;
+        drop(result);
+        Delay::from(Duration::from_millis(wait)).await;
+    }
 }
 
 /// What the core needs of a response head.
@@ -44,14 +140,58 @@ pub fn head(response: &Response, now_secs: u64) -> ResponseHead {
     head
 }
 
-/// Reads a provider's body, failing past `limit` bytes.
-pub async fn read_body(response: &mut Response, limit: usize) -> Result<Vec<u8>, Error> {
+/// The idle and total time limits of one body being read.
+pub struct Clock {
+    timeouts: Timeouts,
+    started_ms: u64,
+}
+
+impl Clock {
+    /// Starts the total-time clock now.
+    pub fn start(timeouts: Timeouts) -> Clock {
+        Clock {
+            timeouts,
+            started_ms: Date::now().as_millis(),
+        }
+    }
+
+    /// The next piece of `body`, `None` at its end, or a 504 [`Error::Timeout`] when
+    /// nothing came within the idle limit or the total limit passed.
+    pub async fn next(&mut self, body: &mut ByteStream) -> Result<Option<Vec<u8>>, Error> {
+        let Timeouts {
+            idle_ms, total_ms, ..
+        } = self.timeouts;
+        let elapsed = Date::now().as_millis().saturating_sub(self.started_ms);
+        let left = total_ms.saturating_sub(elapsed);
+        if left == 0 {
+            return Err(Error::Timeout { after_ms: total_ms });
+        }
+        let wait = idle_ms.min(left);
+        let limit = pin!(Delay::from(Duration::from_millis(wait)));
+        match select(body.next(), limit).await {
+            Either::Left((Some(Ok(bytes)), _)) => Ok(Some(bytes)),
+            Either::Left((Some(Err(e)), _)) => Err(Error::StreamInterrupted {
+                message: format!("the provider's answer broke off: {e}"),
+            }),
+            Either::Left((None, _)) => Ok(None),
+            Either::Right(_) => Err(Error::Timeout {
+                after_ms: if wait == idle_ms { idle_ms } else { total_ms },
+            }),
+        }
+    }
+}
+
+/// Reads a provider's body, failing past `limit` bytes or past the time limits.
+pub async fn read_body(
+    response: &mut Response,
+    guard: &mut Guard,
+    limit: usize,
+    timeouts: Timeouts,
+) -> Result<Vec<u8>, Error> {
     let mut stream = response.stream().map_err(runtime_error)?;
+    let mut clock = Clock::start(timeouts);
     let mut body = Vec::new();
-    while let Some(piece) = stream.next().await {
-        let piece = piece.map_err(|e| Error::Connection {
-            message: format!("the provider's answer broke off: {e}"),
-        })?;
+    while let Some(piece) = clock.next(&mut stream).await? {
         if body.len().saturating_add(piece.len()) > limit {
             return Err(Error::TooLarge {
                 what: "provider response body",
@@ -60,6 +200,7 @@ pub async fn read_body(response: &mut Response, limit: usize) -> Result<Vec<u8>,
         }
         body.extend_from_slice(&piece);
     }
+    guard.finished();
     Ok(body)
 }
 
@@ -70,13 +211,7 @@ pub async fn read_request_body(req: &mut Request, limit: usize) -> Result<Vec<u8
         what: "request body",
         limit: limit as u64,
     };
-    let declared = req
-        .headers()
-        .get("content-length")
-        .ok()
-        .flatten()
-        .and_then(|v| v.trim().parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
+    if declared_length(req).is_some_and(|n| n > limit as u64) {
         return Err(too_large());
     }
     let body = req
@@ -87,6 +222,15 @@ pub async fn read_request_body(req: &mut Request, limit: usize) -> Result<Vec<u8
         return Err(too_large());
     }
     Ok(body)
+}
+
+/// The caller's `content-length`, when given and a number.
+pub fn declared_length(req: &Request) -> Option<u64> {
+    req.headers()
+        .get("content-length")
+        .ok()
+        .flatten()
+        .and_then(|v| v.trim().parse::<u64>().ok())
 }
 
 /// A runtime failure inside the gateway, as a 502 naming no secret.

@@ -5,161 +5,14 @@
 //! root, so it is `#[ignore]`d in a plain `cargo test`; `cargo xtask test` builds the
 //! Worker and runs it with `--include-ignored`.
 
-use std::fmt::Write as _;
-use std::net::TcpListener;
-use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+mod endpoints;
+mod support;
+
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+use support::{Gateway, ONE_GATEWAY, TOKEN, TestResult, arm, arm_times, sim_log};
 use switchboard_sim::providers::{airforce, gemini, secry, secton};
-
-type TestResult = Result<(), Box<dyn std::error::Error>>;
-
-const TOKEN: &str = "gw-test-token-7f3a";
-const READY_WITHIN: Duration = Duration::from_secs(60);
-
-/// One `wrangler dev` at a time: two starting together on a loaded 2-core machine can
-/// miss the readiness bound.
-static ONE_GATEWAY: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-/// The repository root.
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// A free loopback port (race-prone in theory, fine for one test process).
-fn free_port() -> std::io::Result<u16> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
-}
-
-/// `wrangler dev` in its own process group, killed with its children on drop.
-struct Gateway {
-    child: Child,
-    base: String,
-    dir: PathBuf,
-}
-
-impl Drop for Gateway {
-    fn drop(&mut self) {
-        let group = format!("-{}", self.child.id());
-        let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-impl Gateway {
-    /// Starts the built Worker with `vars`, waiting (bounded) until it answers.
-    async fn start(vars: &[(&str, String)]) -> Result<Gateway, Box<dyn std::error::Error>> {
-        let shim = root().join("crates/gateway/build/worker/shim.mjs");
-        if !shim.is_file() {
-            return Err(format!(
-                "{} is missing: run `worker-build --release` in crates/gateway first (cargo xtask test does)",
-                shim.display()
-            )
-            .into());
-        }
-        let port = free_port()?;
-        let dir =
-            std::env::temp_dir().join(format!("switchboard-gw-{}-{port}", std::process::id()));
-        std::fs::create_dir_all(&dir)?;
-        let mut toml = format!(
-            "name = \"switchboard-gateway-test\"\nmain = {:?}\ncompatibility_date = \"2026-04-01\"\n\n\
-             [[kv_namespaces]]\nbinding = \"RATE_LIMIT\"\nid = \"0000000000000000000000000000e2e0\"\n\n[vars]\n",
-            shim.canonicalize()?.display().to_string()
-        );
-        // Secrets go in `.dev.vars` beside the config, as `wrangler secret put` would
-        // hold them in production: wrangler prints plain vars, and hides these.
-        let mut secrets = String::new();
-        for (name, value) in vars {
-            if name.ends_with("_API_KEY") || *name == "GATEWAY_TOKENS" {
-                writeln!(secrets, "{name}={value:?}")?;
-            } else {
-                writeln!(toml, "{name} = {value:?}")?;
-            }
-        }
-        std::fs::write(dir.join("wrangler.toml"), toml)?;
-        std::fs::write(dir.join(".dev.vars"), secrets)?;
-        let log = std::fs::File::create(dir.join("wrangler.log"))?;
-        let child = Command::new("npx")
-            .args([
-                "wrangler",
-                "dev",
-                "--ip",
-                "127.0.0.1",
-                "--port",
-                &port.to_string(),
-            ])
-            .arg("--config")
-            .arg(dir.join("wrangler.toml"))
-            .arg("--persist-to")
-            .arg(dir.join("state"))
-            .current_dir(root())
-            .env("WRANGLER_SEND_METRICS", "false")
-            .env("CI", "1")
-            .stdin(Stdio::null())
-            .stdout(log.try_clone()?)
-            .stderr(log)
-            .process_group(0)
-            .spawn()?;
-        let gateway = Gateway {
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-            dir,
-        };
-        let client = reqwest::Client::new();
-        let started = Instant::now();
-        loop {
-            let probe = client
-                .get(format!("{}/__ready", gateway.base))
-                .timeout(Duration::from_secs(2))
-                .send()
-                .await;
-            if probe.is_ok() {
-                return Ok(gateway);
-            }
-            if started.elapsed() > READY_WITHIN {
-                let log =
-                    std::fs::read_to_string(gateway.dir.join("wrangler.log")).unwrap_or_default();
-                return Err(
-                    format!("gateway not ready within {READY_WITHIN:?}; log:\n{log}").into(),
-                );
-            }
-            tokio::time::sleep(Duration::from_millis(250)).await;
-        }
-    }
-}
-
-/// The simulator's request log.
-async fn sim_log(client: &reqwest::Client, sim: &str) -> Result<Vec<Value>, reqwest::Error> {
-    client
-        .get(format!("{sim}/__sim/requests"))
-        .send()
-        .await?
-        .json()
-        .await
-}
-
-/// Arms a simulator fault for the next request under `prefix`.
-async fn arm(client: &reqwest::Client, sim: &str, fault: &str, prefix: &str) -> TestResult {
-    let r = client
-        .post(format!("{sim}/__sim/faults"))
-        .json(&json!({"fault": fault, "times": 1, "path_prefix": prefix}))
-        .send()
-        .await?;
-    assert!(r.status().is_success(), "arming {fault}: {}", r.status());
-    Ok(())
-}
 
 fn chat(model: &str, stream: bool) -> Value {
     json!({"model": model, "stream": stream, "messages": [{"role": "user", "content": "Say hello"}]})
@@ -190,6 +43,14 @@ async fn gateway_end_to_end() -> TestResult {
         ("GEMINI_PROXY_API_KEY", keys.gemini.clone()),
         ("GATEWAY_TOKENS", format!("other-token,{TOKEN}")),
         ("RATE_LIMIT_PER_MINUTE", "1000".to_owned()),
+        ("ADMIN_TOKEN", endpoints::ADMIN.to_owned()),
+        // Small limits so the time-limit tests stay short (normal answers take < 0.3 s
+        // between pieces and < 2 s in all).
+        ("UPSTREAM_FIRST_BYTE_MS", "1500".to_owned()),
+        ("STREAM_IDLE_MS", "800".to_owned()),
+        ("STREAM_TOTAL_MS", "4000".to_owned()),
+        ("RETRY_BASE_MS", "100".to_owned()),
+        ("MAX_FILE_BYTES", "4096".to_owned()),
         (
             "MODEL_ALIASES",
             format!("fb=secry/{}|siraya/backup-model", secry::MODELS[0]),
@@ -376,7 +237,8 @@ async fn gateway_end_to_end() -> TestResult {
 
     // A 503 before the first byte moves on to the alias's next target.
     client.delete(format!("{s}/__sim/requests")).send().await?;
-    arm(&client, &s, "status=503", "/secry").await?;
+    // Three 503s: the first try and its two retries (RETRY_MAX default 2).
+    arm_times(&client, &s, "status=503", "/secry", 3).await?;
     let r = client
         .post(format!("{g}/v1/chat/completions"))
         .bearer_auth(TOKEN)
@@ -392,6 +254,8 @@ async fn gateway_end_to_end() -> TestResult {
     assert_eq!(
         paths,
         [
+            json!("/secry/v1/chat/completions"),
+            json!("/secry/v1/chat/completions"),
             json!("/secry/v1/chat/completions"),
             json!("/siraya/v1/chat/completions")
         ]
@@ -422,6 +286,11 @@ async fn gateway_end_to_end() -> TestResult {
         );
     }
     client.delete(format!("{s}/__sim/faults")).send().await?;
+
+    endpoints::files(&client, &s, g, &keys).await?;
+    endpoints::media(&client, &s, g, &keys).await?;
+    endpoints::airforce_extras(&client, &s, g, &keys).await?;
+    endpoints::reliability(&client, &s, &gw).await?;
 
     // No provider key in anything the gateway logged.
     let log = std::fs::read_to_string(gw.dir.join("wrangler.log")).unwrap_or_default();

@@ -1,0 +1,170 @@
+//! The e2e harness: the built Worker under `wrangler dev` with a generated config, and
+//! helpers for the simulator's request log and faults.
+
+use std::fmt::Write as _;
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+pub type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+pub const TOKEN: &str = "gw-test-token-7f3a";
+const READY_WITHIN: Duration = Duration::from_secs(60);
+
+/// One `wrangler dev` at a time: two starting together on a loaded 2-core machine can
+/// miss the readiness bound.
+pub static ONE_GATEWAY: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// A free loopback port (race-prone in theory, fine for one test process).
+fn free_port() -> std::io::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// `wrangler dev` in its own process group, killed with its children on drop.
+pub struct Gateway {
+    child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// Its config, state and `wrangler.log`.
+    pub dir: PathBuf,
+}
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl Gateway {
+    /// Starts the built Worker with `vars`, waiting (bounded) until it answers.
+    pub async fn start(vars: &[(&str, String)]) -> Result<Gateway, Box<dyn std::error::Error>> {
+        let shim = root().join("crates/gateway/build/worker/shim.mjs");
+        if !shim.is_file() {
+            return Err(format!(
+                "{} is missing: run `worker-build --release` in crates/gateway first (cargo xtask test does)",
+                shim.display()
+            )
+            .into());
+        }
+        let port = free_port()?;
+        let dir =
+            std::env::temp_dir().join(format!("switchboard-gw-{}-{port}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        let mut toml = format!(
+            "name = \"switchboard-gateway-test\"\nmain = {:?}\ncompatibility_date = \"2026-04-01\"\n\n\
+             [[kv_namespaces]]\nbinding = \"RATE_LIMIT\"\nid = \"0000000000000000000000000000e2e0\"\n\n[vars]\n",
+            shim.canonicalize()?.display().to_string()
+        );
+        // Secrets go in `.dev.vars` beside the config, as `wrangler secret put` would
+        // hold them in production: wrangler prints plain vars, and hides these.
+        let mut secrets = String::new();
+        for (name, value) in vars {
+            if name.ends_with("_API_KEY") || *name == "GATEWAY_TOKENS" || *name == "ADMIN_TOKEN" {
+                writeln!(secrets, "{name}={value:?}")?;
+            } else {
+                writeln!(toml, "{name} = {value:?}")?;
+            }
+        }
+        std::fs::write(dir.join("wrangler.toml"), toml)?;
+        std::fs::write(dir.join(".dev.vars"), secrets)?;
+        let log = std::fs::File::create(dir.join("wrangler.log"))?;
+        let child = Command::new("npx")
+            .args([
+                "wrangler",
+                "dev",
+                "--ip",
+                "127.0.0.1",
+                "--port",
+                &port.to_string(),
+            ])
+            .arg("--config")
+            .arg(dir.join("wrangler.toml"))
+            .arg("--persist-to")
+            .arg(dir.join("state"))
+            .current_dir(root())
+            .env("WRANGLER_SEND_METRICS", "false")
+            .env("CI", "1")
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .process_group(0)
+            .spawn()?;
+        let gateway = Gateway {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            dir,
+        };
+        let client = reqwest::Client::new();
+        let started = Instant::now();
+        loop {
+            let probe = client
+                .get(format!("{}/__ready", gateway.base))
+                .timeout(Duration::from_secs(2))
+                .send()
+                .await;
+            if probe.is_ok() {
+                return Ok(gateway);
+            }
+            if started.elapsed() > READY_WITHIN {
+                let log =
+                    std::fs::read_to_string(gateway.dir.join("wrangler.log")).unwrap_or_default();
+                return Err(
+                    format!("gateway not ready within {READY_WITHIN:?}; log:\n{log}").into(),
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+}
+
+/// The simulator's request log.
+pub async fn sim_log(client: &reqwest::Client, sim: &str) -> Result<Vec<Value>, reqwest::Error> {
+    client
+        .get(format!("{sim}/__sim/requests"))
+        .send()
+        .await?
+        .json()
+        .await
+}
+
+/// Arms a simulator fault for the next request under `prefix`.
+pub async fn arm(client: &reqwest::Client, sim: &str, fault: &str, prefix: &str) -> TestResult {
+    arm_times(client, sim, fault, prefix, 1).await
+}
+
+/// Arms a simulator fault for the next `times` requests under `prefix`.
+pub async fn arm_times(
+    client: &reqwest::Client,
+    sim: &str,
+    fault: &str,
+    prefix: &str,
+    times: u32,
+) -> TestResult {
+    let r = client
+        .post(format!("{sim}/__sim/faults"))
+        .json(&json!({"fault": fault, "times": times, "path_prefix": prefix}))
+        .send()
+        .await?;
+    assert!(r.status().is_success(), "arming {fault}: {}", r.status());
+    Ok(())
+}
