@@ -146,7 +146,8 @@ pub const CLIENT_TESTS_COMMAND: &str = "client-tests";
 
 /// Builds and starts the simulator on a free port, runs `wasm-pack test --headless
 /// --chrome crates/client` with `SWITCHBOARD_SIM_URL` set (the tests read it at build
-/// time), then stops the simulator.
+/// time), then builds the npm package and runs its JavaScript test
+/// (`crates/client/tests/js/run.mjs`, playwright-core), then stops the simulator.
 pub fn client_tests_with_sim() -> Result {
     use std::io::{BufRead, BufReader, Read};
     use std::process::Stdio;
@@ -198,7 +199,16 @@ pub fn client_tests_with_sim() -> Result {
     let mut test = cmd("wasm-pack");
     test.args(["test", "--headless", "--chrome", "crates/client"])
         .env("SWITCHBOARD_SIM_URL", &url);
-    let result = util::run("client tests (headless chrome)", test);
+    let mut result = util::run("client tests (headless chrome)", test);
+    if result.is_ok() {
+        // The built package as a user imports it, driven from JavaScript.
+        result = crate::build::run().and_then(|()| {
+            let mut js = cmd("node");
+            js.arg("crates/client/tests/js/run.mjs")
+                .env("SWITCHBOARD_SIM_URL", &url);
+            util::run("client package from JavaScript (playwright-core)", js)
+        });
+    }
     let _ = sim.kill();
     let _ = sim.wait();
     result.map(drop)

@@ -145,3 +145,7 @@ export function uploadForm(purpose, file, filename) {
   else form.append("file", file);
   return form;
 }
+
+export function cancelReader(reader) {
+  reader.cancel().catch(() => {});
+}

@@ -41,6 +41,10 @@ extern "C" {
     #[wasm_bindgen(js_name = uploadForm)]
     pub fn upload_form(purpose: &JsValue, file: &JsValue, filename: &JsValue) -> JsValue;
 
+    /// `reader.cancel()`, its rejection (an already failed stream) ignored.
+    #[wasm_bindgen(js_name = cancelReader)]
+    pub fn cancel_reader(reader: &web_sys::ReadableStreamDefaultReader);
+
     /// One HTTP attempt's abort controller, linked to the caller's signal and a timeout.
     pub type Attempt;
     /// Starts the timeout (0 = none).

@@ -74,7 +74,7 @@ impl Stream {
         if result.is_err()
             && let Some(reader) = s.reader.take()
         {
-            let _ = reader.cancel();
+            js::cancel_reader(&reader);
         }
         s.reader = None;
         s.attempt.release();
