@@ -76,6 +76,7 @@ export class Attempt {
     this.ctl = new AbortController();
     this.user = signal || null;
     this.timedOut = false;
+    this.timeoutMs = timeoutMs;
     this.onAbort = () => this.ctl.abort(this.user.reason);
     if (this.user) {
       if (this.user.aborted) this.ctl.abort(this.user.reason);

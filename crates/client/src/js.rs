@@ -56,6 +56,9 @@ extern "C" {
     /// Whether the timeout fired.
     #[wasm_bindgen(method, getter, js_name = timedOut)]
     pub fn timed_out(this: &Attempt) -> bool;
+    /// The timeout in ms (0 = none).
+    #[wasm_bindgen(method, getter, js_name = timeoutMs)]
+    pub fn timeout_ms(this: &Attempt) -> f64;
     /// Whether the caller's signal fired.
     #[wasm_bindgen(method, getter, js_name = userAborted)]
     pub fn user_aborted(this: &Attempt) -> bool;

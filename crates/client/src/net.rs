@@ -273,7 +273,9 @@ pub async fn read_all(response: &Response, attempt: &Attempt, max: usize) -> Res
             Ok(bytes.to_vec())
         }
         Err(_) if attempt.user_aborted() => Err(Fail::Abort),
-        Err(_) if attempt.timed_out() => Err(Fail::Core(Error::Timeout { after_ms: 0 })),
+        Err(_) if attempt.timed_out() => Err(Fail::Core(Error::Timeout {
+            after_ms: attempt.timeout_ms() as u64,
+        })),
         Err(e) => Err(Fail::Core(Error::Connection {
             message: format!("the body could not be read: {}", js::error_text(&e)),
         })),

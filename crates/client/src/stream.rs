@@ -146,7 +146,9 @@ impl Stream {
                     let fail = if s.attempt.user_aborted() {
                         Fail::Abort
                     } else if s.attempt.timed_out() {
-                        Fail::Core(Error::Timeout { after_ms: 0 })
+                        Fail::Core(Error::Timeout {
+                            after_ms: s.attempt.timeout_ms() as u64,
+                        })
                     } else {
                         Fail::Core(Error::StreamInterrupted {
                             message: format!(

@@ -537,6 +537,14 @@ async fn timeout_is_connection_timeout_error() {
     .await
     .expect_err("timeout");
     assert_eq!(name(&err), "APIConnectionTimeoutError");
+    assert!(
+        get(&err, "message")
+            .as_string()
+            .unwrap_or_default()
+            .contains("300 ms"),
+        "{:?}",
+        get(&err, "message")
+    );
     assert!(is_instance(&err, &Switchboard::api_connection_error()));
 }
 
@@ -776,4 +784,59 @@ async fn airforce_ask_vision_and_suno() {
             .unwrap_or_default()
             .contains("/get-audio")
     );
+}
+
+/// Gateway mode speaks plain OpenAI to `baseURL`; SECRY's prefix on the simulator is an
+/// OpenAI-shaped server, so it stands in for a gateway here.
+fn gateway(key: &str) -> Switchboard {
+    Switchboard::new(json(&format!(
+        r#"{{"baseURL":"{}/secry/v1","apiKey":"{key}"}}"#,
+        sim()
+    )))
+    .expect("gateway client")
+}
+
+#[wasm_bindgen_test]
+async fn gateway_mode_chat_stream_models_and_errors() {
+    let sb = gateway("sk-sim-secry");
+    assert_eq!(sb.provider(), None);
+    let params = json(
+        r#"{"model":"secry/gemma-3-27b-it","messages":[{"role":"user","content":"count to 3"}]}"#,
+    );
+    let r = create(&sb, params, JsValue::UNDEFINED)
+        .await
+        .unwrap_or_else(|e| panic!("{:?}", get(&e, "message")));
+    assert_eq!(
+        get(&r, "choices.0.message.content").as_string().as_deref(),
+        Some("1 2 3")
+    );
+
+    let params = json(
+        r#"{"model":"secry/gemma-3-27b-it","stream":true,"messages":[{"role":"user","content":"count to 3"}]}"#,
+    );
+    let stream = create(&sb, params, JsValue::UNDEFINED)
+        .await
+        .expect("stream");
+    let parts = JsFuture::from(collect(&stream)).await.expect("iteration");
+    let parts: Vec<String> = js_sys::Array::from(&parts)
+        .iter()
+        .filter_map(|v| v.as_string())
+        .collect();
+    assert_eq!(parts, ["1", " 2", " 3"]);
+
+    let list = JsFuture::from(sb.models().list(JsValue::UNDEFINED))
+        .await
+        .expect("models");
+    assert!(js_sys::Array::from(&get(&list, "data")).length() > 0);
+
+    let err = create(
+        &gateway("sk-wrong"),
+        chat_params("secry", "hi", false),
+        JsValue::UNDEFINED,
+    )
+    .await
+    .expect_err("401");
+    assert_eq!(name(&err), "AuthenticationError");
+    // A gateway's error names its provider in the body; this one does not.
+    assert!(get(&err, "provider").is_undefined());
 }
