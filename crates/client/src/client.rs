@@ -86,7 +86,9 @@ impl Switchboard {
     /// Gateway mode with `baseURL` alone; direct mode with `provider` (and
     /// `dangerouslyAllowBrowser: true`), `baseURL` then overriding the provider's.
     #[wasm_bindgen(constructor)]
-    pub fn new(options: JsValue) -> Result<Switchboard, JsValue> {
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "ClientOptions")] options: JsValue,
+    ) -> Result<Switchboard, JsValue> {
         let base = string_opt(&options, "baseURL");
         let route = match string_opt(&options, "provider") {
             None => Route::Gateway,
@@ -288,7 +290,13 @@ async fn create(client: Rc<Client>, params: JsValue, options: JsValue) -> Result
 impl Completions {
     /// Creates a chat completion: resolves with the completion, or with a `Stream`
     /// when `params.stream` is true. `options`: `{ signal, timeout, maxRetries, headers }`.
-    pub fn create(&self, params: JsValue, options: JsValue) -> Promise {
+    #[wasm_bindgen(unchecked_return_type = "Promise<ChatCompletion | Stream>")]
+    pub fn create(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ChatCompletionCreateParams")] params: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: Option<JsValue>,
+    ) -> Promise {
+        let options = options.unwrap_or(JsValue::UNDEFINED);
         let client = self.client.clone();
         future_to_promise(
             async move { create(client, params, options).await.map_err(errors::to_js) },
@@ -321,7 +329,12 @@ async fn list(client: Rc<Client>, options: JsValue) -> Result<JsValue, Fail> {
 #[wasm_bindgen]
 impl Models {
     /// Lists models: the gateway's `provider/model` list, or the provider's own.
-    pub fn list(&self, options: JsValue) -> Promise {
+    #[wasm_bindgen(unchecked_return_type = "Promise<ModelList>")]
+    pub fn list(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: Option<JsValue>,
+    ) -> Promise {
+        let options = options.unwrap_or(JsValue::UNDEFINED);
         let client = self.client.clone();
         future_to_promise(async move { list(client, options).await.map_err(errors::to_js) })
     }

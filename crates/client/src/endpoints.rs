@@ -110,7 +110,13 @@ pub struct Images {
 #[wasm_bindgen]
 impl Images {
     /// `images.generate({ model, prompt, size?, response_format?, ... })`.
-    pub fn generate(&self, params: JsValue, options: JsValue) -> Promise {
+    #[wasm_bindgen(unchecked_return_type = "Promise<ImagesResponse>")]
+    pub fn generate(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ImageGenerateParams")] params: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: Option<JsValue>,
+    ) -> Promise {
+        let options = options.unwrap_or(JsValue::UNDEFINED);
         let client = self.client.clone();
         promise(async move {
             let (req, json): (ImageRequest, String) = self::params(&params, "image")?;
@@ -156,7 +162,13 @@ impl Audio {
 impl Speech {
     /// `audio.speech.create({ model, input, voice })`: resolves with a `Response` of audio
     /// (`await r.blob()`, `await r.arrayBuffer()`).
-    pub fn create(&self, params: JsValue, options: JsValue) -> Promise {
+    #[wasm_bindgen(unchecked_return_type = "Promise<Response>")]
+    pub fn create(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "SpeechCreateParams")] params: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: Option<JsValue>,
+    ) -> Promise {
+        let options = options.unwrap_or(JsValue::UNDEFINED);
         let client = self.client.clone();
         promise(async move {
             let (req, json): (SpeechRequest, String) = self::params(&params, "speech")?;
@@ -196,7 +208,13 @@ impl Files {
 #[wasm_bindgen]
 impl Files {
     /// `files.create({ file, purpose, filename? })` with a `File` or `Blob`.
-    pub fn create(&self, params: JsValue, options: JsValue) -> Promise {
+    #[wasm_bindgen(unchecked_return_type = "Promise<FileObject>")]
+    pub fn create(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "FileCreateParams")] params: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: Option<JsValue>,
+    ) -> Promise {
+        let options = options.unwrap_or(JsValue::UNDEFINED);
         let client = self.client.clone();
         let http = self.op(FileOp::Upload);
         promise(async move {
@@ -216,21 +234,35 @@ impl Files {
     }
 
     /// `files.list()`.
-    pub fn list(&self, options: JsValue) -> Promise {
+    pub fn list(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: Option<JsValue>,
+    ) -> Promise {
+        let options = options.unwrap_or(JsValue::UNDEFINED);
         let client = self.client.clone();
         let http = self.op(FileOp::List);
         promise(async move { json_call::<FileList>(&client, &http?, &options).await })
     }
 
     /// `files.retrieve(id)`.
-    pub fn retrieve(&self, id: &str, options: JsValue) -> Promise {
+    pub fn retrieve(
+        &self,
+        id: &str,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: Option<JsValue>,
+    ) -> Promise {
+        let options = options.unwrap_or(JsValue::UNDEFINED);
         let client = self.client.clone();
         let http = self.op(FileOp::Retrieve(id));
         promise(async move { json_call::<FileObject>(&client, &http?, &options).await })
     }
 
     /// `files.content(id)`: resolves with a `Response` of the bytes.
-    pub fn content(&self, id: &str, options: JsValue) -> Promise {
+    pub fn content(
+        &self,
+        id: &str,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: Option<JsValue>,
+    ) -> Promise {
+        let options = options.unwrap_or(JsValue::UNDEFINED);
         let client = self.client.clone();
         let http = self.op(FileOp::Content(id));
         promise(async move {
@@ -244,7 +276,12 @@ impl Files {
     }
 
     /// `files.del(id)`.
-    pub fn del(&self, id: &str, options: JsValue) -> Promise {
+    pub fn del(
+        &self,
+        id: &str,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: Option<JsValue>,
+    ) -> Promise {
+        let options = options.unwrap_or(JsValue::UNDEFINED);
         let client = self.client.clone();
         let http = self.op(FileOp::Delete(id));
         promise(async move { json_call::<FileDeleted>(&client, &http?, &options).await })
@@ -277,7 +314,12 @@ impl Airforce {
 impl Airforce {
     /// `airforce.ask(prompt)`: a `Stream` of chunks (the web-search answer), whose
     /// `finalCompletion()` holds the whole text.
-    pub fn ask(&self, prompt: &str, options: JsValue) -> Promise {
+    pub fn ask(
+        &self,
+        prompt: &str,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: Option<JsValue>,
+    ) -> Promise {
+        let options = options.unwrap_or(JsValue::UNDEFINED);
         let client = self.client.clone();
         let http = encode_ask(prompt).and_then(|h| self.route(h));
         promise(async move {
@@ -306,7 +348,13 @@ impl Airforce {
     }
 
     /// `airforce.vision(url, model?)`: resolves with the description text.
-    pub fn vision(&self, url: &str, model: Option<String>, options: JsValue) -> Promise {
+    pub fn vision(
+        &self,
+        url: &str,
+        model: Option<String>,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: Option<JsValue>,
+    ) -> Promise {
+        let options = options.unwrap_or(JsValue::UNDEFINED);
         let client = self.client.clone();
         let http = encode_vision(url, model.as_deref()).and_then(|h| self.route(h));
         promise(async move {
@@ -318,7 +366,12 @@ impl Airforce {
     /// `airforce.sunoCreate({ prompt, model?, style?, instrumental?, custom? })`:
     /// resolves with `{ status, clips: [id, ...] }`.
     #[wasm_bindgen(js_name = sunoCreate)]
-    pub fn suno_create(&self, params: JsValue, options: JsValue) -> Promise {
+    pub fn suno_create(
+        &self,
+        params: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: Option<JsValue>,
+    ) -> Promise {
+        let options = options.unwrap_or(JsValue::UNDEFINED);
         let client = self.client.clone();
         let parsed = self::params::<SunoRequest>(&params, "suno");
         let http = match parsed {
@@ -332,7 +385,12 @@ impl Airforce {
 
     /// `airforce.sunoPoll(id)`: resolves with the clip's `{ status, audio_url, ... }`.
     #[wasm_bindgen(js_name = sunoPoll)]
-    pub fn suno_poll(&self, id: &str, options: JsValue) -> Promise {
+    pub fn suno_poll(
+        &self,
+        id: &str,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: Option<JsValue>,
+    ) -> Promise {
+        let options = options.unwrap_or(JsValue::UNDEFINED);
         let client = self.client.clone();
         let http = encode_suno_poll(id).and_then(|h| self.route(h));
         promise(async move { json_call::<serde_json::Value>(&client, &http?, &options).await })

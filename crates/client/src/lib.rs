@@ -27,6 +27,8 @@ mod js;
 mod net;
 #[cfg(target_arch = "wasm32")]
 mod stream;
+#[cfg(target_arch = "wasm32")]
+mod types;
 
 #[cfg(target_arch = "wasm32")]
 pub use client::{Chat, Completions, Models, Switchboard};

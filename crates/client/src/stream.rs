@@ -180,6 +180,9 @@ impl Stream {
 #[wasm_bindgen]
 impl Stream {
     /// The next `{value, done}`; rejects with the stream's error.
+    #[wasm_bindgen(
+        unchecked_return_type = "Promise<IteratorResult<ChatCompletionChunk, undefined>>"
+    )]
     pub fn next(&self) -> Promise {
         let state = self.state.clone();
         future_to_promise(async move {
@@ -205,6 +208,7 @@ impl Stream {
     /// Reads the rest of the stream and resolves with the accumulated completion
     /// (content joined, tool calls merged); rejects with the stream's error.
     #[wasm_bindgen(js_name = finalCompletion)]
+    #[wasm_bindgen(unchecked_return_type = "Promise<ChatCompletion>")]
     pub fn final_completion(&self) -> Promise {
         let this = self.handle();
         future_to_promise(async move {

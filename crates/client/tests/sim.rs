@@ -130,8 +130,12 @@ fn options(headers: &str) -> JsValue {
     json(&format!(r#"{{"headers":{{{headers}}}}}"#))
 }
 
-async fn create(sb: &Switchboard, params: JsValue, opts: JsValue) -> Result<JsValue, JsValue> {
-    JsFuture::from(sb.chat().completions().create(params, opts)).await
+async fn create(
+    sb: &Switchboard,
+    params: JsValue,
+    opts: impl Into<Option<JsValue>>,
+) -> Result<JsValue, JsValue> {
+    JsFuture::from(sb.chat().completions().create(params, opts.into())).await
 }
 
 async fn call(obj: &JsValue, method: &str) -> Result<JsValue, JsValue> {
@@ -197,13 +201,9 @@ fn unique(what: &str) -> String {
 async fn chat_every_provider_direct() {
     for (provider, ..) in PROVIDERS {
         let sb = direct(provider);
-        let r = create(
-            &sb,
-            chat_params(provider, "count to 5", false),
-            JsValue::UNDEFINED,
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{provider}: {:?}", get(&e, "message")));
+        let r = create(&sb, chat_params(provider, "count to 5", false), None)
+            .await
+            .unwrap_or_else(|e| panic!("{provider}: {:?}", get(&e, "message")));
         assert_eq!(
             get(&r, "choices.0.message.content").as_string().as_deref(),
             Some("1 2 3 4 5"),
@@ -226,13 +226,9 @@ async fn chat_every_provider_direct() {
 async fn stream_every_provider_chunk_by_chunk() {
     for (provider, ..) in PROVIDERS {
         let sb = direct(provider);
-        let stream = create(
-            &sb,
-            chat_params(provider, "count to 5", true),
-            JsValue::UNDEFINED,
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{provider}: {:?}", get(&e, "message")));
+        let stream = create(&sb, chat_params(provider, "count to 5", true), None)
+            .await
+            .unwrap_or_else(|e| panic!("{provider}: {:?}", get(&e, "message")));
         let parts = JsFuture::from(collect(&stream)).await.expect("iteration");
         let parts: Vec<String> = js_sys::Array::from(&parts)
             .iter()
@@ -263,13 +259,9 @@ async fn stream_every_provider_chunk_by_chunk() {
 #[wasm_bindgen_test]
 async fn final_completion_without_iterating_and_readable_stream() {
     let sb = direct("secry");
-    let stream = create(
-        &sb,
-        chat_params("secry", "count to 3", true),
-        JsValue::UNDEFINED,
-    )
-    .await
-    .expect("stream");
+    let stream = create(&sb, chat_params("secry", "count to 3", true), None)
+        .await
+        .expect("stream");
     let done = call(&stream, "finalCompletion").await.expect("final");
     assert_eq!(
         get(&done, "choices.0.message.content")
@@ -278,13 +270,9 @@ async fn final_completion_without_iterating_and_readable_stream() {
         Some("1 2 3")
     );
 
-    let stream = create(
-        &sb,
-        chat_params("secry", "count to 3", true),
-        JsValue::UNDEFINED,
-    )
-    .await
-    .expect("stream");
+    let stream = create(&sb, chat_params("secry", "count to 3", true), None)
+        .await
+        .expect("stream");
     let rs = call_sync(&stream, "toReadableStream");
     let lines = js_sys::Array::from(&JsFuture::from(read_all_lines(&rs)).await.expect("lines"));
     let text: String = lines
@@ -301,9 +289,7 @@ async fn tool_call_merged_in_final_completion() {
         r#"{"model":"gemma-3-27b-it","stream":true,"messages":[{"role":"user","content":"call get_weather {\"city\":\"Paris\"}"}],
             "tools":[{"type":"function","function":{"name":"get_weather","parameters":{"type":"object"}}}]}"#,
     );
-    let stream = create(&sb, params, JsValue::UNDEFINED)
-        .await
-        .expect("stream");
+    let stream = create(&sb, params, None).await.expect("stream");
     let done = call(&stream, "finalCompletion").await.expect("final");
     assert_eq!(
         get(&done, "choices.0.finish_reason").as_string().as_deref(),
@@ -326,7 +312,7 @@ async fn tool_call_merged_in_final_completion() {
 #[wasm_bindgen_test]
 async fn wrong_key_is_authentication_error() {
     let sb = direct_with("secry", Some("sk-wrong"), "");
-    let err = create(&sb, chat_params("secry", "hi", false), JsValue::UNDEFINED)
+    let err = create(&sb, chat_params("secry", "hi", false), None)
         .await
         .expect_err("401");
     assert!(is_instance(&err, &Switchboard::authentication_error()));
@@ -443,9 +429,13 @@ async fn abort_mid_stream() {
         &json(r#"{"x-sim-chunk-delay-ms":"100"}"#),
     )
     .expect("set");
-    let stream = create(&sb, chat_params("secry", "count to 100", true), opts.into())
-        .await
-        .expect("stream");
+    let stream = create(
+        &sb,
+        chat_params("secry", "count to 100", true),
+        JsValue::from(opts),
+    )
+    .await
+    .expect("stream");
     let first = call(&stream, "next").await.expect("first chunk");
     assert_eq!(get(&first, "done").as_bool(), Some(false));
     ctl.abort();
@@ -477,7 +467,7 @@ async fn abort_before_answer() {
         &json(r#"{"x-sim-fault":"latency=2000"}"#),
     )
     .expect("set");
-    let pending = create(&sb, chat_params("secry", "hi", false), opts.into());
+    let pending = create(&sb, chat_params("secry", "hi", false), JsValue::from(opts));
     ctl.abort();
     let err = pending.await.expect_err("aborted");
     assert_eq!(name(&err), "APIUserAbortError");
@@ -589,7 +579,7 @@ fn direct_mode_needs_consent_and_base_url() {
 #[wasm_bindgen_test]
 async fn models_list() {
     let sb = direct("secton");
-    let list = JsFuture::from(sb.models().list(JsValue::UNDEFINED))
+    let list = JsFuture::from(sb.models().list(None))
         .await
         .expect("models");
     let ids: Vec<String> = js_sys::Array::from(&get(&list, "data"))
@@ -606,13 +596,9 @@ async fn models_list() {
 #[wasm_bindgen_test]
 async fn invalid_request_refused_before_sending() {
     let sb = direct("secry");
-    let err = create(
-        &sb,
-        json(r#"{"model":"m","messages":[]}"#),
-        JsValue::UNDEFINED,
-    )
-    .await
-    .expect_err("empty messages");
+    let err = create(&sb, json(r#"{"model":"m","messages":[]}"#), None)
+        .await
+        .expect_err("empty messages");
     assert_eq!(name(&err), "BadRequestError");
     assert_eq!(get(&err, "param").as_string().as_deref(), Some("messages"));
 }
@@ -633,7 +619,7 @@ async fn images_generate_secry_and_airforce() {
     let sb = direct("secry");
     let r = JsFuture::from(sb.images().generate(
         json(r#"{"model":"flux","prompt":"a red fox","size":"128x64"}"#),
-        JsValue::UNDEFINED,
+        None,
     ))
     .await
     .unwrap_or_else(|e| panic!("{:?}", get(&e, "message")));
@@ -648,7 +634,7 @@ async fn images_generate_secry_and_airforce() {
     let sb = direct("airforce");
     let r = JsFuture::from(sb.images().generate(
         json(r#"{"model":"flux","prompt":"a red fox","size":"1024x1024"}"#),
-        JsValue::UNDEFINED,
+        None,
     ))
     .await
     .unwrap_or_else(|e| panic!("{:?}", get(&e, "message")));
@@ -658,7 +644,7 @@ async fn images_generate_secry_and_airforce() {
     let err = JsFuture::from(
         direct("siraya")
             .images()
-            .generate(json(r#"{"model":"x","prompt":"p"}"#), JsValue::UNDEFINED),
+            .generate(json(r#"{"model":"x","prompt":"p"}"#), None),
     )
     .await
     .expect_err("siraya has no images");
@@ -670,7 +656,7 @@ async fn speech_is_an_mp3_response() {
     let sb = direct("airforce");
     let r = JsFuture::from(sb.audio().speech().create(
         json(r#"{"model":"tts-1","input":"hi","voice":"nova"}"#),
-        JsValue::UNDEFINED,
+        None,
     ))
     .await
     .unwrap_or_else(|e| panic!("{:?}", get(&e, "message")));
@@ -698,7 +684,7 @@ async fn files_round_trip() {
     Reflect::set(&params, &"purpose".into(), &"batch".into()).expect("set");
     Reflect::set(&params, &"file".into(), &make_blob("hello files")).expect("set");
     Reflect::set(&params, &"filename".into(), &"hello.txt".into()).expect("set");
-    let created = JsFuture::from(files.create(params.into(), JsValue::UNDEFINED))
+    let created = JsFuture::from(files.create(params.into(), None))
         .await
         .unwrap_or_else(|e| panic!("{:?}", get(&e, "message")));
     let id = get(&created, "id").as_string().expect("id");
@@ -709,27 +695,23 @@ async fn files_round_trip() {
         Some("hello.txt")
     );
 
-    let got = JsFuture::from(files.retrieve(&id, JsValue::UNDEFINED))
+    let got = JsFuture::from(files.retrieve(&id, None))
         .await
         .expect("retrieve");
     assert_eq!(get(&got, "purpose").as_string().as_deref(), Some("batch"));
-    let list = JsFuture::from(files.list(JsValue::UNDEFINED))
-        .await
-        .expect("list");
+    let list = JsFuture::from(files.list(None)).await.expect("list");
     assert!(
         js_sys::Array::from(&get(&list, "data"))
             .iter()
             .any(|f| get(&f, "id").as_string().as_deref() == Some(id.as_str()))
     );
-    let content = JsFuture::from(files.content(&id, JsValue::UNDEFINED))
+    let content = JsFuture::from(files.content(&id, None))
         .await
         .expect("content");
     assert_eq!(bytes_of(&content).await, b"hello files");
-    let deleted = JsFuture::from(files.del(&id, JsValue::UNDEFINED))
-        .await
-        .expect("delete");
+    let deleted = JsFuture::from(files.del(&id, None)).await.expect("delete");
     assert_eq!(get(&deleted, "deleted").as_bool(), Some(true));
-    let err = JsFuture::from(files.retrieve(&id, JsValue::UNDEFINED))
+    let err = JsFuture::from(files.retrieve(&id, None))
         .await
         .expect_err("gone");
     assert_eq!(name(&err), "NotFoundError");
@@ -739,7 +721,7 @@ async fn files_round_trip() {
 async fn airforce_ask_vision_and_suno() {
     let sb = direct("airforce");
     let af = sb.airforce();
-    let stream = JsFuture::from(af.ask("what is rust", JsValue::UNDEFINED))
+    let stream = JsFuture::from(af.ask("what is rust", None))
         .await
         .unwrap_or_else(|e| panic!("{:?}", get(&e, "message")));
     let done = call(&stream, "finalCompletion").await.expect("ask answer");
@@ -750,7 +732,7 @@ async fn airforce_ask_vision_and_suno() {
         Some("what is rust")
     );
 
-    let text = JsFuture::from(af.vision("https://example.com/cat.png", None, JsValue::UNDEFINED))
+    let text = JsFuture::from(af.vision("https://example.com/cat.png", None, None))
         .await
         .unwrap_or_else(|e| panic!("{:?}", get(&e, "message")))
         .as_string()
@@ -759,19 +741,19 @@ async fn airforce_ask_vision_and_suno() {
 
     let created = JsFuture::from(af.suno_create(
         json(r#"{"prompt":"a song about wasm","style":"pop"}"#),
-        JsValue::UNDEFINED,
+        None,
     ))
     .await
     .unwrap_or_else(|e| panic!("{:?}", get(&e, "message")));
     let clip = get(&created, "clips.0").as_string().expect("clip id");
-    let first = JsFuture::from(af.suno_poll(&clip, JsValue::UNDEFINED))
+    let first = JsFuture::from(af.suno_poll(&clip, None))
         .await
         .expect("poll");
     assert_eq!(
         get(&first, "status").as_string().as_deref(),
         Some("generating")
     );
-    let second = JsFuture::from(af.suno_poll(&clip, JsValue::UNDEFINED))
+    let second = JsFuture::from(af.suno_poll(&clip, None))
         .await
         .expect("poll");
     assert_eq!(
@@ -803,7 +785,7 @@ async fn gateway_mode_chat_stream_models_and_errors() {
     let params = json(
         r#"{"model":"secry/gemma-3-27b-it","messages":[{"role":"user","content":"count to 3"}]}"#,
     );
-    let r = create(&sb, params, JsValue::UNDEFINED)
+    let r = create(&sb, params, None)
         .await
         .unwrap_or_else(|e| panic!("{:?}", get(&e, "message")));
     assert_eq!(
@@ -814,9 +796,7 @@ async fn gateway_mode_chat_stream_models_and_errors() {
     let params = json(
         r#"{"model":"secry/gemma-3-27b-it","stream":true,"messages":[{"role":"user","content":"count to 3"}]}"#,
     );
-    let stream = create(&sb, params, JsValue::UNDEFINED)
-        .await
-        .expect("stream");
+    let stream = create(&sb, params, None).await.expect("stream");
     let parts = JsFuture::from(collect(&stream)).await.expect("iteration");
     let parts: Vec<String> = js_sys::Array::from(&parts)
         .iter()
@@ -824,7 +804,7 @@ async fn gateway_mode_chat_stream_models_and_errors() {
         .collect();
     assert_eq!(parts, ["1", " 2", " 3"]);
 
-    let list = JsFuture::from(sb.models().list(JsValue::UNDEFINED))
+    let list = JsFuture::from(sb.models().list(None))
         .await
         .expect("models");
     assert!(js_sys::Array::from(&get(&list, "data")).length() > 0);
@@ -832,7 +812,7 @@ async fn gateway_mode_chat_stream_models_and_errors() {
     let err = create(
         &gateway("sk-wrong"),
         chat_params("secry", "hi", false),
-        JsValue::UNDEFINED,
+        None,
     )
     .await
     .expect_err("401");
