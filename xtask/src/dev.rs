@@ -102,26 +102,40 @@ pub fn sim_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
     args
 }
 
-/// Hook: the gateway under `wrangler dev`, once `crates/gateway` and `wrangler.toml` exist.
+/// Hook: the gateway under `wrangler dev`, once `crates/gateway` and `wrangler.toml` exist,
+/// wired to the simulator (its base URLs and default keys; the environment overrides).
 fn gateway_service() -> Option<Service> {
     let root = root();
     if !root.join("crates/gateway").is_dir() || !root.join("wrangler.toml").is_file() {
         return None;
     }
-    let port = GATEWAY_PORT.to_string();
-    let mut command = cmd("npx");
-    command
-        .args(["wrangler", "dev", "--ip", "127.0.0.1", "--port", &port])
-        .args(["--persist-to", ".wrangler/state"])
-        .env("WRANGLER_SEND_METRICS", "false")
-        .env("WASM_BINDGEN_BIN", "wasm-bindgen")
-        .env("WASM_OPT_BIN", root.join("node_modules/.bin/wasm-opt"))
-        .env("ESBUILD_BIN", root.join("node_modules/.bin/esbuild"));
-    Some(Service {
-        name: "gateway",
-        command,
-        ready_marker: "Ready on ",
-    })
+    let sim = format!("http://127.0.0.1:{SIM_PORT}");
+    let wiring = [
+        ("SECRY_BASE_URL", format!("{sim}/secry/v1")),
+        ("SECTON_BASE_URL", format!("{sim}/secton/v1")),
+        ("AIRFORCE_BASE_URL", format!("{sim}/airforce")),
+        ("SIRAYA_BASE_URL", format!("{sim}/siraya/v1")),
+        (
+            "GEMINI_PROXY_BASE_URL",
+            format!("{sim}/gemini-proxy/api/v1"),
+        ),
+        ("SECRY_API_KEY", "sk-sim-secry".to_owned()),
+        ("SECTON_API_KEY", "sk-sim-secton".to_owned()),
+        ("AIRFORCE_API_KEY", "sk-sim-airforce".to_owned()),
+        ("SIRAYA_API_KEY", "sk-sim-siraya".to_owned()),
+        ("GEMINI_PROXY_API_KEY", "sk-sim-gemini".to_owned()),
+    ];
+    match crate::gateway::command("dev", GATEWAY_PORT, &wiring) {
+        Ok(command) => Some(Service {
+            name: "gateway",
+            command,
+            ready_marker: "Ready on ",
+        }),
+        Err(e) => {
+            say(&format!("dev: gateway skipped: {e}"));
+            None
+        }
+    }
 }
 
 /// Copies a service's output to ours, line by line with its name in front, and

@@ -6,6 +6,7 @@
 mod bench;
 mod build;
 mod dev;
+mod gateway;
 mod setup;
 mod sim;
 mod test;
@@ -24,6 +25,8 @@ Commands:
                    and the wasm steps
   dev              setup, then run what exists locally (simulator, gateway) until Ctrl-C
   sim [ARGS...]    run the provider simulator with ARGS passed through
+  gateway [--port P]  build and run only the gateway (wrangler dev), variables from the
+                   environment; prints `ready on http://127.0.0.1:PORT`
   build            the browser client's npm package in crates/client/pkg (wasm-pack,
                    target web, wasm-opt -Oz) and its gzipped size
   bench [NAME...]  run the named benchmarks (all that exist when none is named);
@@ -42,6 +45,7 @@ fn main() -> ExitCode {
         "test" => test::run(rest),
         "dev" => no_args(rest).and_then(|()| dev::run()),
         "sim" => sim::run(rest),
+        "gateway" => gateway::run(rest),
         "bench" => bench::run(rest),
         "build" => no_args(rest).and_then(|()| build::run()),
         test::CLIENT_TESTS_COMMAND => no_args(rest).and_then(|()| test::client_tests_with_sim()),
