@@ -820,3 +820,62 @@ async fn gateway_mode_chat_stream_models_and_errors() {
     // A gateway's error names its provider in the body; this one does not.
     assert!(get(&err, "provider").is_undefined());
 }
+
+#[wasm_bindgen_test]
+async fn tools_vision_and_prefill_non_stream() {
+    let sb = direct("secry");
+    let params = json(
+        r#"{"model":"gemma-3-27b-it","messages":[{"role":"user","content":"use lookup {\"q\":1}"}],
+            "tools":[{"type":"function","function":{"name":"lookup","parameters":{"type":"object"}}}]}"#,
+    );
+    let r = create(&sb, params, None).await.expect("tool call");
+    assert_eq!(
+        get(&r, "choices.0.finish_reason").as_string().as_deref(),
+        Some("tool_calls")
+    );
+    assert_eq!(
+        get(&r, "choices.0.message.tool_calls.0.function.arguments")
+            .as_string()
+            .as_deref(),
+        Some(r#"{"q":1}"#)
+    );
+    let id = get(&r, "choices.0.message.tool_calls.0.id")
+        .as_string()
+        .expect("call id");
+
+    // The tool result goes back; the reply names it.
+    let params = json(&format!(
+        r#"{{"model":"gemma-3-27b-it","messages":[
+            {{"role":"user","content":"use lookup"}},
+            {{"role":"assistant","content":null,"tool_calls":[{{"id":"{id}","type":"function","function":{{"name":"lookup","arguments":"{{}}"}}}}]}},
+            {{"role":"tool","tool_call_id":"{id}","content":"42"}}],
+            "tools":[{{"type":"function","function":{{"name":"lookup","parameters":{{"type":"object"}}}}}}]}}"#
+    ));
+    let r = create(&sb, params, None).await.expect("tool result");
+    assert_eq!(
+        get(&r, "choices.0.message.content").as_string().as_deref(),
+        Some("tool result: 42")
+    );
+
+    let params = json(
+        r#"{"model":"gemma-3-27b-it","messages":[{"role":"user","content":[
+            {"type":"text","text":"what is this"},
+            {"type":"image_url","image_url":{"url":"data:image/png;base64,iVBORw0KGgo="}}]}]}"#,
+    );
+    let r = create(&sb, params, None).await.expect("vision");
+    assert_eq!(
+        get(&r, "choices.0.message.content").as_string().as_deref(),
+        Some("what is this [image]")
+    );
+
+    let params = json(
+        r#"{"model":"m","messages":[{"role":"user","content":"count to 5"},{"role":"assistant","content":"1 2 3"}]}"#,
+    );
+    let r = create(&direct("siraya"), params, None)
+        .await
+        .expect("prefill");
+    assert_eq!(
+        get(&r, "choices.0.message.content").as_string().as_deref(),
+        Some(" 4 5")
+    );
+}
