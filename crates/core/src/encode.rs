@@ -135,7 +135,7 @@ fn arrange_messages(spec: &ProviderSpec, messages: &[Message]) -> Result<Vec<Mes
     let mut system: Option<String> = None;
     for m in messages {
         let mut m = m.clone();
-        if m.role == Role::Developer {
+        if m.role == Role::Developer && spec.legacy_names {
             m.role = Role::System;
         }
         if let Some(content) = &m.content {
@@ -192,9 +192,14 @@ fn apply_params(
             (Action::Reject, true) => Err(Error::unsupported(spec.id, name)),
         }
     };
-    let max_tokens = req.max_tokens.or(req.max_completion_tokens);
-    if keep(p.max_tokens, max_tokens.is_some(), "max_tokens")? {
-        out.max_tokens = max_tokens;
+    if spec.legacy_names {
+        let max_tokens = req.max_tokens.or(req.max_completion_tokens);
+        if keep(p.max_tokens, max_tokens.is_some(), "max_tokens")? {
+            out.max_tokens = max_tokens;
+        }
+    } else if keep(p.max_tokens, true, "max_tokens")? {
+        out.max_tokens = req.max_tokens;
+        out.max_completion_tokens = req.max_completion_tokens;
     }
     if keep(p.temperature, req.temperature.is_some(), "temperature")? {
         out.temperature = req.temperature;

@@ -27,7 +27,7 @@ impl Target {
         let (provider, model) = name.split_once('/').unwrap_or((name, ""));
         let provider = ProviderId::parse(provider).ok_or_else(|| Error::NotFound {
             message: format!(
-                "model '{name}' is not routable: use 'provider/model' with a provider among secry, secton, airforce, siraya, gemini-proxy, or a configured alias"
+                "model '{name}' is not routable: use 'provider/model' with a provider among secry, secton, airforce, siraya, gemini-proxy, openai, or a configured alias"
             ),
             code: "model_not_found",
         })?;

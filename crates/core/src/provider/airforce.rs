@@ -28,6 +28,7 @@ pub const SPEC: ProviderSpec = ProviderSpec {
         stream_options: Action::Drop,
         unknown: Action::Drop,
     },
+    legacy_names: true,
     system: SystemRule::MergeLeading,
     tool_choice_required: false,
     vision: false,

@@ -2,7 +2,7 @@
 //! /chat` (not `/chat/completions`), model optional (default `gemini-2.5-flash`),
 //! documented defaults `temperature` 1 and `max_tokens` 4096, no models endpoint.
 
-use super::{ModelsSource, Params, ProviderSpec, Streaming, SystemRule, Wire};
+use super::{ModelsSource, ProviderSpec, openai};
 
 /// The models the proxy documents.
 pub const MODELS: &[&str] = &["gemini-2.5-flash", "gemini-2.0-flash", "gpt-4o-mini"];
@@ -14,15 +14,8 @@ pub const SPEC: ProviderSpec = ProviderSpec {
     base_url_var: "GEMINI_PROXY_BASE_URL",
     key_var: "GEMINI_PROXY_API_KEY",
     chat_path: "/chat",
-    wire: Wire::OpenAi,
-    streaming: Streaming::Native,
-    params: Params::OPENAI,
-    system: SystemRule::Any,
-    tool_choice_required: true,
-    vision: true,
     default_model: Some("gemini-2.5-flash"),
     models: ModelsSource::Static(MODELS),
-    files: false,
-    images: None,
-    speech: false,
+    legacy_names: true,
+    ..openai::SPEC
 };

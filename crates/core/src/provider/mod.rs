@@ -7,6 +7,7 @@
 
 pub mod airforce;
 pub mod gemini_proxy;
+pub mod openai;
 pub mod secry;
 pub mod secton;
 pub mod siraya;
@@ -27,16 +28,19 @@ pub enum ProviderId {
     Siraya,
     /// A self-hosted Gemini proxy: chat on `/chat`, no fixed base URL.
     GeminiProxy,
+    /// Any OpenAI-compatible endpoint (OpenAI itself by default).
+    OpenAi,
 }
 
 impl ProviderId {
     /// Every provider, in a stable order.
-    pub const ALL: [ProviderId; 5] = [
+    pub const ALL: [ProviderId; 6] = [
         ProviderId::Secry,
         ProviderId::Secton,
         ProviderId::Airforce,
         ProviderId::Siraya,
         ProviderId::GeminiProxy,
+        ProviderId::OpenAi,
     ];
 
     /// The id used in `provider/model` names and configuration.
@@ -55,7 +59,7 @@ impl ProviderId {
     pub fn parse_or_404(s: &str) -> Result<ProviderId, Error> {
         ProviderId::parse(s).ok_or_else(|| Error::NotFound {
             message: format!(
-                "unknown provider '{s}'; known providers: secry, secton, airforce, siraya, gemini-proxy"
+                "unknown provider '{s}'; known providers: secry, secton, airforce, siraya, gemini-proxy, openai"
             ),
             code: "provider_not_found",
         })
@@ -69,6 +73,7 @@ impl ProviderId {
             ProviderId::Airforce => &airforce::SPEC,
             ProviderId::Siraya => &siraya::SPEC,
             ProviderId::GeminiProxy => &gemini_proxy::SPEC,
+            ProviderId::OpenAi => &openai::SPEC,
         }
     }
 }
@@ -100,6 +105,9 @@ pub struct ProviderSpec {
     pub params: Params,
     /// How system messages must be arranged.
     pub system: SystemRule,
+    /// Whether newer OpenAI names are spelled the old way (`developer` sent as
+    /// `system`, `max_completion_tokens` as `max_tokens`), for backends that predate them.
+    pub legacy_names: bool,
     /// Whether `tool_choice: "required"` is accepted.
     pub tool_choice_required: bool,
     /// Whether image parts in messages are accepted.
@@ -250,7 +258,7 @@ mod tests {
             ProviderId::parse("GEMINI-PROXY"),
             Some(ProviderId::GeminiProxy)
         );
-        assert!(ProviderId::parse("openai").is_none());
+        assert!(ProviderId::parse("anthropic").is_none());
         assert_eq!(ProviderId::parse_or_404("x").unwrap_err().status(), 404);
     }
 }

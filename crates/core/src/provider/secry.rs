@@ -2,7 +2,7 @@
 //! vision, files, and JSON image generation. `tool_choice` documents `auto`, `none`
 //! and a named function, not `required`.
 
-use super::{ImageApi, ModelsSource, Params, ProviderSpec, Streaming, SystemRule, Wire};
+use super::{ImageApi, ModelsSource, ProviderSpec, openai};
 
 /// The SECRY dialect.
 pub const SPEC: ProviderSpec = ProviderSpec {
@@ -10,14 +10,7 @@ pub const SPEC: ProviderSpec = ProviderSpec {
     base_url: Some("https://api-ai2.secry.me/v1"),
     base_url_var: "SECRY_BASE_URL",
     key_var: "SECRY_API_KEY",
-    chat_path: "/chat/completions",
-    wire: Wire::OpenAi,
-    streaming: Streaming::Native,
-    params: Params::OPENAI,
-    system: SystemRule::Any,
     tool_choice_required: false,
-    vision: true,
-    default_model: None,
     models: ModelsSource::Listed {
         path: "/models",
         fallback: &[
@@ -30,5 +23,6 @@ pub const SPEC: ProviderSpec = ProviderSpec {
     },
     files: true,
     images: Some(ImageApi::SecryJson),
-    speech: false,
+    legacy_names: true,
+    ..openai::SPEC
 };

@@ -27,6 +27,7 @@ pub const SPEC: ProviderSpec = ProviderSpec {
         stream_options: Action::Drop,
         unknown: Action::Drop,
     },
+    legacy_names: true,
     system: SystemRule::Any,
     tool_choice_required: false,
     vision: false,

@@ -2,7 +2,7 @@
 //! assistant message is continued (prefill); finish reasons normalized to the five
 //! OpenAI values; usage on non-stream answers.
 
-use super::{ModelsSource, Params, ProviderSpec, Streaming, SystemRule, Wire};
+use super::{ModelsSource, ProviderSpec, openai};
 
 /// The Siraya dialect.
 pub const SPEC: ProviderSpec = ProviderSpec {
@@ -10,19 +10,10 @@ pub const SPEC: ProviderSpec = ProviderSpec {
     base_url: Some("https://llm.siraya.pro/v1"),
     base_url_var: "SIRAYA_BASE_URL",
     key_var: "SIRAYA_API_KEY",
-    chat_path: "/chat/completions",
-    wire: Wire::OpenAi,
-    streaming: Streaming::Native,
-    params: Params::OPENAI,
-    system: SystemRule::Any,
-    tool_choice_required: true,
-    vision: true,
-    default_model: None,
     models: ModelsSource::Listed {
         path: "/models",
         fallback: &["claude-3-5-sonnet@20240620"],
     },
-    files: false,
-    images: None,
-    speech: false,
+    legacy_names: true,
+    ..openai::SPEC
 };
