@@ -292,6 +292,23 @@ async fn gateway_end_to_end() -> TestResult {
     endpoints::airforce_extras(&client, &s, g, &keys).await?;
     endpoints::reliability(&client, &s, &gw).await?;
 
+    // The official openai npm SDK, unchanged (tests/sdk, node:test).
+    let mut node = std::process::Command::new("node");
+    node.args(["--test", "crates/gateway/tests/sdk/openai.test.mjs"])
+        .current_dir(support::root())
+        .env("GATEWAY_URL", g)
+        .env("GATEWAY_TOKEN", TOKEN)
+        .env("CHAT_MODEL", &cases[0].0);
+    let sdk = tokio::task::spawn_blocking(move || node.output()).await??;
+    let report = String::from_utf8_lossy(&sdk.stdout);
+    assert!(report.contains("# pass 6"), "openai SDK: {report}");
+    assert!(
+        sdk.status.success(),
+        "openai SDK tests failed:\n{}{}",
+        String::from_utf8_lossy(&sdk.stdout),
+        String::from_utf8_lossy(&sdk.stderr)
+    );
+
     // No provider key in anything the gateway logged.
     let log = std::fs::read_to_string(gw.dir.join("wrangler.log")).unwrap_or_default();
     for (_, key) in &vars[5..10] {
