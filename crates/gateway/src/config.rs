@@ -51,7 +51,7 @@ pub struct Upstream {
 #[derive(Debug, Clone)]
 pub struct Config {
     /// Per provider, in [`ProviderId::ALL`] order: its upstream, if configured.
-    upstreams: [Option<Upstream>; 5],
+    upstreams: [Option<Upstream>; ProviderId::ALL.len()],
     /// Accepted caller tokens (`GATEWAY_TOKENS`, comma-separated); empty means open.
     pub tokens: Vec<String>,
     /// Model aliases and fallbacks (`MODEL_ALIASES`, see [`Routes::parse`]).
@@ -81,7 +81,8 @@ impl Config {
                 .map(|v| v.trim().to_owned())
                 .filter(|v| !v.is_empty())
         };
-        let mut upstreams: [Option<Upstream>; 5] = Default::default();
+        let mut upstreams: [Option<Upstream>; ProviderId::ALL.len()] =
+            std::array::from_fn(|_| None);
         for (slot, provider) in upstreams.iter_mut().zip(ProviderId::ALL) {
             let spec = provider.spec();
             let base_url = get(spec.base_url_var).or_else(|| spec.base_url.map(str::to_owned));

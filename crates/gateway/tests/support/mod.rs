@@ -96,6 +96,10 @@ impl Gateway {
                 "127.0.0.1",
                 "--port",
                 &port.to_string(),
+                // Its own inspector port, so a wrangler already running elsewhere
+                // on this machine (default 9229) cannot make this one fail to start.
+                "--inspector-port",
+                &free_port()?.to_string(),
             ])
             .arg("--config")
             .arg(dir.join("wrangler.toml"))
