@@ -94,8 +94,10 @@ impl Switchboard {
             None => Route::Gateway,
             Some(name) => {
                 let provider = ProviderId::parse(&name).ok_or_else(|| {
+                    let known: Vec<&str> = ProviderId::ALL.iter().map(|p| p.as_str()).collect();
                     errors::config(format!(
-                        "unknown provider '{name}': use secry, secton, airforce, siraya or gemini-proxy"
+                        "unknown provider '{name}': use one of {}",
+                        known.join(", ")
                     ))
                 })?;
                 if !js::get(&options, "dangerouslyAllowBrowser").is_truthy() {

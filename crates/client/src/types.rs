@@ -79,8 +79,8 @@ export interface ClientOptions {
   /** Gateway URL (gateway mode), or an override of the provider's base URL (direct mode). */
   baseURL?: string;
   apiKey?: string;
-  /** Direct mode: secry, secton, airforce, siraya or gemini-proxy. */
-  provider?: "secry" | "secton" | "airforce" | "siraya" | "gemini-proxy";
+  /** Direct mode: a provider id (secry, secton, airforce, siraya, gemini-proxy, ...). */
+  provider?: string;
   /** Required in direct mode: the key is visible to the page's users. */
   dangerouslyAllowBrowser?: boolean;
   maxRetries?: number;

@@ -574,6 +574,18 @@ fn direct_mode_needs_consent_and_base_url() {
     .expect("documented base URL");
     assert!(sb.base_url().starts_with("https://"));
     assert!(Switchboard::new(json(r#"{"apiKey":"k"}"#)).is_err());
+    let err = Switchboard::new(json(
+        r#"{"provider":"nope","apiKey":"k","dangerouslyAllowBrowser":true}"#,
+    ))
+    .err()
+    .expect("unknown provider");
+    assert_eq!(name(&err), "SwitchboardError");
+    assert!(
+        get(&err, "message")
+            .as_string()
+            .unwrap_or_default()
+            .contains("secry")
+    );
 }
 
 #[wasm_bindgen_test]
