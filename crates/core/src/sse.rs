@@ -25,6 +25,28 @@ pub struct SseEvent {
     pub id: Option<String>,
 }
 
+/// A dispatched event, borrowed from the parser (see [`SseParser::feed_with`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SseEventRef<'a> {
+    /// The `event:` field, when one was sent.
+    pub event: Option<&'a str>,
+    /// The `data:` lines, joined by `\n` (invalid UTF-8 replaced by U+FFFD).
+    pub data: &'a str,
+    /// The `id:` field, when one was sent.
+    pub id: Option<&'a str>,
+}
+
+impl SseEventRef<'_> {
+    /// An owned copy.
+    pub fn to_owned(&self) -> SseEvent {
+        SseEvent {
+            event: self.event.map(String::from),
+            data: String::from(self.data),
+            id: self.id.map(String::from),
+        }
+    }
+}
+
 /// A push-based event-stream parser: feed bytes as they arrive, collect events.
 #[derive(Debug, Clone)]
 pub struct SseParser {
@@ -64,7 +86,17 @@ impl SseParser {
     ///
     /// Fails with [`Error::TooLarge`] when one event outgrows the cap; the parser
     /// should then be dropped.
-    pub fn feed(&mut self, mut bytes: &[u8], out: &mut Vec<SseEvent>) -> Result<(), Error> {
+    pub fn feed(&mut self, bytes: &[u8], out: &mut Vec<SseEvent>) -> Result<(), Error> {
+        self.feed_with(bytes, |e| out.push(e.to_owned()))
+    }
+
+    /// Pushes bytes, handing every event they complete to `on_event` as borrowed
+    /// views of the parser's buffers (no copy, no allocation per event).
+    pub fn feed_with<F: FnMut(SseEventRef<'_>)>(
+        &mut self,
+        mut bytes: &[u8],
+        mut on_event: F,
+    ) -> Result<(), Error> {
         if self.after_cr && !bytes.is_empty() {
             self.after_cr = false;
             if let [b'\n', rest @ ..] = bytes {
@@ -83,12 +115,12 @@ impl SseParser {
                 }
             }
             if self.line.is_empty() {
-                self.process_line(line, out)?;
+                self.process_line(line, &mut on_event)?;
             } else {
                 self.check_size(self.line.len() + line.len())?;
                 let mut joined = core::mem::take(&mut self.line);
                 joined.extend_from_slice(line);
-                self.process_line(&joined, out)?;
+                self.process_line(&joined, &mut on_event)?;
                 joined.clear();
                 self.line = joined;
             }
@@ -107,8 +139,13 @@ impl SseParser {
     /// line was complete (servers often omit the final blank line); an unterminated
     /// line is dropped and reported by [`has_partial_event`](Self::has_partial_event).
     pub fn finish(&mut self, out: &mut Vec<SseEvent>) {
+        self.finish_with(|e| out.push(e.to_owned()));
+    }
+
+    /// [`finish`](Self::finish), handing the last event to `on_event`.
+    pub fn finish_with<F: FnMut(SseEventRef<'_>)>(&mut self, mut on_event: F) {
         if self.line.is_empty() && self.has_data {
-            self.dispatch(out);
+            self.dispatch(&mut on_event);
         }
     }
 
@@ -122,9 +159,13 @@ impl SseParser {
         Ok(())
     }
 
-    fn process_line(&mut self, line: &[u8], out: &mut Vec<SseEvent>) -> Result<(), Error> {
+    fn process_line<F: FnMut(SseEventRef<'_>)>(
+        &mut self,
+        line: &[u8],
+        on_event: &mut F,
+    ) -> Result<(), Error> {
         if line.is_empty() {
-            self.dispatch(out);
+            self.dispatch(on_event);
             return Ok(());
         }
         if line.first() == Some(&b':') {
@@ -154,22 +195,21 @@ impl SseParser {
         Ok(())
     }
 
-    fn dispatch(&mut self, out: &mut Vec<SseEvent>) {
+    fn dispatch<F: FnMut(SseEventRef<'_>)>(&mut self, on_event: &mut F) {
         if !self.has_data {
             // An event with no data is not dispatched; its fields are reset.
             self.event = None;
             return;
         }
-        let data = match String::from_utf8(core::mem::take(&mut self.data)) {
-            Ok(s) => s,
-            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-        };
-        self.has_data = false;
-        out.push(SseEvent {
-            event: self.event.take(),
-            data,
-            id: self.id.clone(),
+        on_event(SseEventRef {
+            event: self.event.as_deref(),
+            data: &String::from_utf8_lossy(&self.data),
+            id: self.id.as_deref(),
         });
+        // Keep the buffer's capacity for the next event.
+        self.data.clear();
+        self.has_data = false;
+        self.event = None;
     }
 }
 

@@ -12,7 +12,7 @@ use crate::error::{ApiError, Error};
 use crate::http::{ResponseHead, ResponseKind};
 use crate::limits::Limits;
 use crate::provider::ProviderId;
-use crate::sse::{SseEvent, SseParser};
+use crate::sse::{SseEventRef, SseParser};
 use crate::types::{
     ChatCompletion, ChatCompletionChunk, ChunkChoice, Delta, ErrorBody, Extra, FinishReason,
     FunctionCallDelta, Role, ToolCallDelta,
@@ -62,7 +62,6 @@ pub struct StreamDecoder {
     received: usize,
     ended: bool,
     saw_finish: bool,
-    scratch: Vec<SseEvent>,
 }
 
 impl StreamDecoder {
@@ -94,7 +93,6 @@ impl StreamDecoder {
             received: 0,
             ended: false,
             saw_finish: false,
-            scratch: Vec::new(),
         }
     }
 
@@ -105,32 +103,36 @@ impl StreamDecoder {
 
     /// Pushes body bytes; returns the events they complete.
     pub fn feed(&mut self, bytes: &[u8]) -> Vec<StreamEvent> {
-        let mut out = Vec::new();
+        let mut events = Vec::new();
+        self.feed_with(bytes, &mut |e| events.push(e));
+        events
+    }
+
+    /// Pushes body bytes, handing each event to `out` as soon as it is complete.
+    pub fn feed_with(&mut self, bytes: &[u8], out: &mut dyn FnMut(StreamEvent)) {
         if self.ended {
-            return out;
+            return;
         }
         self.received = self.received.saturating_add(bytes.len());
         if self.received > self.limits.max_stream_bytes {
             self.end_with(
-                &mut out,
+                out,
                 Error::TooLarge {
                     what: "stream",
                     limit: self.limits.max_stream_bytes as u64,
                 },
             );
-            return out;
+            return;
         }
         match &mut self.mode {
             Mode::Sse(parser) => {
-                let mut events = core::mem::take(&mut self.scratch);
-                let fed = parser.feed(bytes, &mut events);
-                for event in events.drain(..) {
-                    self.on_sse(event, &mut out);
-                }
-                self.scratch = events;
+                // The parser lends each event to `on_sse`, which needs `self`: move it out.
+                let mut parser = core::mem::take(parser);
+                let fed = parser.feed_with(bytes, |event| self.on_sse(event, out));
                 if let Err(e) = fed {
-                    self.end_with(&mut out, e);
+                    self.end_with(out, e);
                 }
+                self.mode = Mode::Sse(parser);
             }
             Mode::JsonLines(line) => {
                 line.extend_from_slice(bytes);
@@ -138,13 +140,13 @@ impl StreamDecoder {
                 let mut start = 0;
                 while let Some(end) = buf.get(start..).and_then(|s| memchr::memchr(b'\n', s)) {
                     let l = buf.get(start..start + end).unwrap_or_default();
-                    self.on_json_line(l, &mut out);
+                    self.on_json_line(l, out);
                     start += end + 1;
                 }
                 buf.drain(..start);
                 if buf.len() > self.limits.max_event_bytes {
                     self.end_with(
-                        &mut out,
+                        out,
                         Error::TooLarge {
                             what: "stream event",
                             limit: self.limits.max_event_bytes as u64,
@@ -159,7 +161,7 @@ impl StreamDecoder {
                 if body.len().saturating_add(bytes.len()) > self.limits.max_response_bytes {
                     let limit = self.limits.max_response_bytes as u64;
                     self.end_with(
-                        &mut out,
+                        out,
                         Error::TooLarge {
                             what: "response body",
                             limit,
@@ -170,46 +172,46 @@ impl StreamDecoder {
                 }
             }
         }
-        out
     }
 
     /// Ends the input (the body is complete or the connection closed); returns the
     /// last events, always ending in `Done` or `Error` unless one was already yielded.
     pub fn finish(&mut self) -> Vec<StreamEvent> {
-        let mut out = Vec::new();
+        let mut events = Vec::new();
+        self.finish_with(&mut |e| events.push(e));
+        events
+    }
+
+    /// [`finish`](Self::finish), handing each event to `out`.
+    pub fn finish_with(&mut self, out: &mut dyn FnMut(StreamEvent)) {
         if self.ended {
-            return out;
+            return;
         }
         match &mut self.mode {
             Mode::Sse(parser) => {
                 let partial = parser.has_partial_event();
-                let mut events = Vec::new();
-                parser.finish(&mut events);
-                for event in events {
-                    self.on_sse(event, &mut out);
-                }
+                let mut parser = core::mem::take(parser);
+                parser.finish_with(|event| self.on_sse(event, out));
+                self.mode = Mode::Sse(parser);
                 if !self.ended {
                     if self.saw_finish && !partial {
                         self.ended = true;
-                        out.push(StreamEvent::Done);
+                        out(StreamEvent::Done);
                     } else {
-                        self.interrupted(
-                            &mut out,
-                            "the stream ended before [DONE] or a finish reason",
-                        );
+                        self.interrupted(out, "the stream ended before [DONE] or a finish reason");
                     }
                 }
             }
             Mode::JsonLines(line) => {
                 let rest = core::mem::take(line);
                 if !rest.iter().all(u8::is_ascii_whitespace) {
-                    self.on_json_line(&rest, &mut out);
+                    self.on_json_line(&rest, out);
                 }
                 if !self.ended {
                     let chunk = self.synth_chunk(Delta::default(), Some(FinishReason::Stop));
-                    out.push(StreamEvent::Chunk(chunk));
+                    out(StreamEvent::Chunk(chunk));
                     self.ended = true;
-                    out.push(StreamEvent::Done);
+                    out(StreamEvent::Done);
                 }
             }
             Mode::Fake(body) => {
@@ -218,46 +220,45 @@ impl StreamDecoder {
                 match decode_chat(self.provider, &head, &body) {
                     Ok(completion) => {
                         for chunk in completion_to_chunks(&completion, self.ctx.include_usage) {
-                            out.push(StreamEvent::Chunk(chunk));
+                            out(StreamEvent::Chunk(chunk));
                         }
                         self.ended = true;
-                        out.push(StreamEvent::Done);
+                        out(StreamEvent::Done);
                     }
-                    Err(e) => self.end_with(&mut out, e),
+                    Err(e) => self.end_with(out, e),
                 }
             }
         }
-        out
     }
 
-    fn end_with(&mut self, out: &mut Vec<StreamEvent>, error: Error) {
+    fn end_with(&mut self, out: &mut dyn FnMut(StreamEvent), error: Error) {
         self.ended = true;
-        out.push(StreamEvent::Error(error));
+        out(StreamEvent::Error(error));
     }
 
-    fn interrupted(&mut self, out: &mut Vec<StreamEvent>, why: &str) {
+    fn interrupted(&mut self, out: &mut dyn FnMut(StreamEvent), why: &str) {
         let message = format!("provider '{}': {why}", self.provider);
         self.end_with(out, Error::StreamInterrupted { message });
     }
 
-    fn on_sse(&mut self, event: SseEvent, out: &mut Vec<StreamEvent>) {
+    fn on_sse(&mut self, event: SseEventRef<'_>, out: &mut dyn FnMut(StreamEvent)) {
         if self.ended {
             return;
         }
         let data = event.data.trim();
         if data == "[DONE]" {
             self.ended = true;
-            out.push(StreamEvent::Done);
+            out(StreamEvent::Done);
             return;
         }
         if data.is_empty() {
             return;
         }
-        let is_error_event = event.event.as_deref() == Some("error");
+        let is_error_event = event.event == Some("error");
         match serde_json::from_str::<ChatCompletionChunk>(data) {
             Ok(mut chunk) if !is_error_event && !is_error_object(&chunk) => {
                 self.normalize(&mut chunk);
-                out.push(StreamEvent::Chunk(chunk));
+                out(StreamEvent::Chunk(chunk));
             }
             _ => {
                 let error = self.in_stream_error(data);
@@ -326,7 +327,7 @@ impl StreamDecoder {
     }
 
     /// One airforce `/ask` line: `{"message": ..., "url": ...}`, with or without `data:`.
-    fn on_json_line(&mut self, line: &[u8], out: &mut Vec<StreamEvent>) {
+    fn on_json_line(&mut self, line: &[u8], out: &mut dyn FnMut(StreamEvent)) {
         if self.ended {
             return;
         }
@@ -354,7 +355,7 @@ impl StreamDecoder {
                         .insert(String::from("url"), serde_json::Value::String(url));
                 }
                 let chunk = self.synth_chunk(delta, None);
-                out.push(StreamEvent::Chunk(chunk));
+                out(StreamEvent::Chunk(chunk));
             }
             Err(_) => {
                 let data = String::from_utf8_lossy(line).into_owned();
