@@ -1,0 +1,214 @@
+//! Helpers shared by the simulator tests (`sim_*.rs`): the simulator's URL, clients per
+//! provider, JSON and property access, calls into returned JS objects, the request log.
+// Each test binary uses a different subset of these helpers.
+#![allow(dead_code)]
+
+use js_sys::{Function, Object, Reflect};
+use switchboard_client::Switchboard;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+#[wasm_bindgen(inline_js = r#"
+export function isInstance(v, c) { return v instanceof c; }
+export async function collect(stream) {
+  const out = [];
+  for await (const c of stream) {
+    const t = c.choices[0]?.delta?.content;
+    if (t) out.push(t);
+  }
+  return out;
+}
+export function faultOnce(fault) {
+  let calls = 0;
+  return (url, init) => {
+    const headers = new Headers(init.headers);
+    if (calls++ === 0) headers.set("x-sim-fault", fault);
+    return fetch(url, { ...init, headers });
+  };
+}
+export function makeBlob(text) { return new Blob([text], { type: "text/plain" }); }
+export async function responseBytes(r) { return new Uint8Array(await r.arrayBuffer()); }
+export async function readAllLines(rs) {
+  const text = await new Response(rs).text();
+  return text.split("\n").filter(Boolean).map((l) => JSON.parse(l));
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = isInstance)]
+    pub fn is_instance(v: &JsValue, class: &JsValue) -> bool;
+    /// The non-empty content deltas of a stream, through `for await`.
+    pub fn collect(stream: &JsValue) -> js_sys::Promise;
+    /// A `fetch` that adds `x-sim-fault: fault` to its first request only.
+    #[wasm_bindgen(js_name = faultOnce)]
+    pub fn fault_once(fault: &str) -> JsValue;
+    #[wasm_bindgen(js_name = makeBlob)]
+    pub fn make_blob(text: &str) -> JsValue;
+    #[wasm_bindgen(js_name = responseBytes)]
+    pub fn response_bytes(r: &JsValue) -> js_sys::Promise;
+    #[wasm_bindgen(js_name = readAllLines)]
+    pub fn read_all_lines(rs: &JsValue) -> js_sys::Promise;
+}
+
+pub fn sim() -> &'static str {
+    match option_env!("SWITCHBOARD_SIM_URL") {
+        Some(url) => url,
+        None => panic!(
+            "SWITCHBOARD_SIM_URL must be set when the tests are built (cargo xtask test does it)"
+        ),
+    }
+}
+
+/// (provider, prefix, key, model)
+pub const PROVIDERS: [(&str, &str, &str, &str); 5] = [
+    ("secry", "/secry/v1", "sk-sim-secry", "gemma-3-27b-it"),
+    ("secton", "/secton/v1", "sk-sim-secton", "copilot-zero"),
+    (
+        "airforce",
+        "/airforce",
+        "sk-sim-airforce",
+        "llama-3.1-70b-chat",
+    ),
+    ("siraya", "/siraya/v1", "sk-sim-siraya", "siraya-1"),
+    (
+        "gemini-proxy",
+        "/gemini-proxy/api/v1",
+        "sk-sim-gemini",
+        "gemini-2.5-flash",
+    ),
+];
+
+pub fn json(text: &str) -> JsValue {
+    js_sys::JSON::parse(text).expect("test JSON")
+}
+
+pub fn get(v: &JsValue, path: &str) -> JsValue {
+    let mut cur = v.clone();
+    for key in path.split('.') {
+        let k = match key.parse::<u32>() {
+            Ok(i) => JsValue::from(i),
+            Err(_) => JsValue::from_str(key),
+        };
+        cur = Reflect::get(&cur, &k).unwrap_or(JsValue::UNDEFINED);
+    }
+    cur
+}
+
+pub fn direct(provider: &str) -> Switchboard {
+    direct_with(provider, None, "")
+}
+
+pub fn direct_with(provider: &str, key: Option<&str>, extra: &str) -> Switchboard {
+    let (_, prefix, default_key, _) = PROVIDERS
+        .iter()
+        .find(|p| p.0 == provider)
+        .expect("known provider");
+    let opts = json(&format!(
+        r#"{{"provider":"{provider}","baseURL":"{}{prefix}","apiKey":"{}","dangerouslyAllowBrowser":true{extra}}}"#,
+        sim(),
+        key.unwrap_or(default_key)
+    ));
+    Switchboard::new(opts).expect("client")
+}
+
+pub fn model(provider: &str) -> &'static str {
+    PROVIDERS.iter().find(|p| p.0 == provider).expect("known").3
+}
+
+pub fn chat_params(provider: &str, text: &str, stream: bool) -> JsValue {
+    json(&format!(
+        r#"{{"model":"{}","stream":{stream},"messages":[{{"role":"user","content":"{text}"}}]}}"#,
+        model(provider)
+    ))
+}
+
+pub fn options(headers: &str) -> JsValue {
+    json(&format!(r#"{{"headers":{{{headers}}}}}"#))
+}
+
+pub async fn create(
+    sb: &Switchboard,
+    params: JsValue,
+    opts: impl Into<Option<JsValue>>,
+) -> Result<JsValue, JsValue> {
+    JsFuture::from(sb.chat().completions().create(params, opts.into())).await
+}
+
+pub async fn call(obj: &JsValue, method: &str) -> Result<JsValue, JsValue> {
+    let f: Function = Reflect::get(obj, &JsValue::from_str(method))
+        .expect("method")
+        .dyn_into()
+        .expect("a function");
+    let promise: js_sys::Promise = f.call0(obj).expect("call").dyn_into().expect("a promise");
+    JsFuture::from(promise).await
+}
+
+pub fn call_sync(obj: &JsValue, method: &str) -> JsValue {
+    let f: Function = Reflect::get(obj, &JsValue::from_str(method))
+        .expect("method")
+        .dyn_into()
+        .expect("a function");
+    f.call0(obj).expect("call")
+}
+
+pub fn name(err: &JsValue) -> String {
+    get(err, "name").as_string().unwrap_or_default()
+}
+
+pub async fn sim_json(method: &str, path: &str, body: Option<&str>) -> JsValue {
+    let init = Object::new();
+    Reflect::set(&init, &"method".into(), &method.into()).expect("set");
+    if let Some(b) = body {
+        Reflect::set(&init, &"body".into(), &b.into()).expect("set");
+    }
+    let fetch: Function = Reflect::get(&js_sys::global(), &"fetch".into())
+        .expect("fetch")
+        .dyn_into()
+        .expect("function");
+    let url = format!("{}{path}", sim());
+    let p: js_sys::Promise = fetch
+        .call2(&JsValue::NULL, &url.into(), &init)
+        .expect("fetch call")
+        .dyn_into()
+        .expect("promise");
+    let resp = JsFuture::from(p).await.expect("sim answers");
+    if get(&resp, "status").as_f64() == Some(204.0) {
+        return JsValue::NULL;
+    }
+    call(&resp, "json").await.unwrap_or(JsValue::NULL)
+}
+
+/// How many logged requests carry `x-test-id: id`.
+pub async fn attempts(id: &str) -> usize {
+    let log: js_sys::Array = sim_json("GET", "/__sim/requests", None)
+        .await
+        .dyn_into()
+        .expect("an array");
+    log.iter()
+        .filter(|e| get(e, "headers.x-test-id").as_string().as_deref() == Some(id))
+        .count()
+}
+
+pub fn unique(what: &str) -> String {
+    format!("{what}-{}", (js_sys::Math::random() * 1e12) as u64)
+}
+
+pub async fn bytes_of(response: &JsValue) -> Vec<u8> {
+    let v = JsFuture::from(response_bytes(response))
+        .await
+        .expect("bytes");
+    js_sys::Uint8Array::new(&v).to_vec()
+}
+
+pub fn b64_prefix(b64: &str) -> String {
+    b64.chars().take(8).collect()
+}
+
+/// Gateway mode speaks plain OpenAI to `baseURL`; SECRY's prefix on the simulator is an
+/// OpenAI-shaped server, so it stands in for a gateway here.
+pub fn gateway(key: &str) -> Switchboard {
+    Switchboard::new(json(&format!(
+        r#"{{"baseURL":"{}/secry/v1","apiKey":"{key}"}}"#,
+        sim()
+    )))
+    .expect("gateway client")
+}
