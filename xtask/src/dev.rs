@@ -63,6 +63,10 @@ pub fn run() -> Result {
     }
     let groups: Vec<u32> = children.iter().map(|(_, c)| c.id()).collect();
     let watchdog = watchdog(&groups)?;
+    let gateway = children.iter().any(|(name, _)| *name == "gateway");
+    if let Err(e) = crate::playground::dev(gateway) {
+        say(&format!("dev: playground skipped: {e}"));
+    }
     say("dev: running; Ctrl-C stops everything");
     let result = wait_any(&mut children);
     stop(watchdog);
@@ -79,7 +83,8 @@ fn sim_service() -> Option<Service> {
     }
     let port = SIM_PORT.to_string();
     let mut command = cmd("cargo");
-    command.args(sim_args(&["--port", &port]));
+    // Streams paced so the playground shows tokens arriving (a request header overrides).
+    command.args(sim_args(&["--port", &port, "--chunk-delay-ms", "40"]));
     Some(Service {
         name: "sim",
         command,

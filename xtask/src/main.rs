@@ -7,6 +7,7 @@ mod bench;
 mod build;
 mod dev;
 mod gateway;
+mod playground;
 mod setup;
 mod sim;
 mod test;
@@ -23,7 +24,8 @@ Commands:
   test [--quick]   setup, then fmt, clippy (native + wasm32), the no_std wasm32 build,
                    all tests and the browser/gateway tests that exist; --quick skips setup
                    and the wasm steps
-  dev              setup, then run what exists locally (simulator, gateway) until Ctrl-C
+  dev              setup, then run what exists locally (simulator, gateway, the playground
+                   page in www/) until Ctrl-C; prints the playground URL to open
   sim [ARGS...]    run the provider simulator with ARGS passed through
   gateway [--port P]  build and run only the gateway (wrangler dev), variables from the
                    environment; prints `ready on http://127.0.0.1:PORT`
@@ -49,6 +51,7 @@ fn main() -> ExitCode {
         "bench" => bench::run(rest),
         "build" => no_args(rest).and_then(|()| build::run()),
         test::CLIENT_TESTS_COMMAND => no_args(rest).and_then(|()| test::client_tests_with_sim()),
+        playground::TESTS_COMMAND => no_args(rest).and_then(|()| playground::tests_with_sim()),
         "help" | "-h" | "--help" => {
             print!("{HELP}");
             Ok(())

@@ -103,6 +103,7 @@ fn plan(quick: bool) -> Vec<Step> {
     ));
     if !quick {
         steps.extend(client_tests());
+        steps.extend(crate::playground::test_steps());
         steps.extend(gateway_tests());
     }
     steps
