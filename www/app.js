@@ -403,6 +403,7 @@ async function ask(ev) {
     out.dataset.state = "done";
     status("Answer complete.");
   });
+  if (out.dataset.state === "streaming") out.dataset.state = "error";
 }
 
 // ---- wiring ---------------------------------------------------------------------------
