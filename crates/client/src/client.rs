@@ -316,7 +316,18 @@ async fn list(client: Rc<Client>, options: JsValue) -> Result<JsValue, Fail> {
         },
     };
     let http = HttpRequest::get(path.into(), ResponseKind::Json);
-    let answer = client.send(&http, &opts).await?;
+    let answer = match client.send(&http, &opts).await {
+        Ok(answer) => answer,
+        // A provider without a models endpoint (404) lists the models its document names.
+        Err(Fail::Core(e))
+            if matches!(client.route, Route::Direct(_))
+                && e.status() == 404
+                && !documented_models(provider).data.is_empty() =>
+        {
+            return Ok(js::to_js(&documented_models(provider)));
+        }
+        Err(e) => return Err(e),
+    };
     let body = read_all(
         &answer.response,
         &answer.attempt,

@@ -296,6 +296,23 @@ pub struct Airforce {
 }
 
 impl Airforce {
+    /// The gateway's own shape for `ask` and `vision`: `POST /x/airforce/<name>` with a
+    /// JSON body (see the gateway's `airforce.rs`); `None` in direct mode.
+    fn gateway_post(
+        &self,
+        name: &str,
+        body: &serde_json::Value,
+        kind: ResponseKind,
+    ) -> Option<HttpRequest> {
+        matches!(self.client.route, Route::Gateway).then(|| {
+            HttpRequest::post_json(
+                format!("/x/airforce/{name}"),
+                body.to_string().into_bytes(),
+                kind,
+            )
+        })
+    }
+
     /// Points an airforce request at the provider or the gateway.
     fn route(&self, mut http: HttpRequest) -> Result<HttpRequest, Error> {
         match self.client.route {
@@ -321,7 +338,13 @@ impl Airforce {
     ) -> Promise {
         let options = options.unwrap_or(JsValue::UNDEFINED);
         let client = self.client.clone();
-        let http = encode_ask(prompt).and_then(|h| self.route(h));
+        let body = serde_json::json!({ "prompt": prompt });
+        let http = encode_ask(prompt).and_then(|h| {
+            match self.gateway_post("ask", &body, ResponseKind::Sse) {
+                Some(gateway) => Ok(gateway),
+                None => self.route(h),
+            }
+        });
         promise(async move {
             let http = http?;
             let opts = CallOptions::from_js(&options);
@@ -356,10 +379,27 @@ impl Airforce {
     ) -> Promise {
         let options = options.unwrap_or(JsValue::UNDEFINED);
         let client = self.client.clone();
-        let http = encode_vision(url, model.as_deref()).and_then(|h| self.route(h));
+        let body = serde_json::json!({ "url": url, "model": model });
+        let gateway = self.gateway_post("vision", &body, ResponseKind::Json);
+        let through_gateway = gateway.is_some();
+        let http = encode_vision(url, model.as_deref()).and_then(|h| match gateway {
+            Some(gateway) => Ok(gateway),
+            None => self.route(h),
+        });
         promise(async move {
             let (_, body) = fetch_all(&client, &http?, None, &options).await?;
-            Ok(JsValue::from_str(&String::from_utf8_lossy(&body)))
+            if !through_gateway {
+                return Ok(JsValue::from_str(&String::from_utf8_lossy(&body)));
+            }
+            // The gateway answers `{"object": "airforce.vision", "text": ...}`.
+            let text = serde_json::from_slice::<serde_json::Value>(&body)
+                .ok()
+                .and_then(|v| v.get("text").and_then(|t| t.as_str()).map(String::from))
+                .ok_or_else(|| Error::BadResponse {
+                    message: String::from("the gateway's vision answer has no 'text'"),
+                    provider: Some(String::from("airforce")),
+                })?;
+            Ok(JsValue::from_str(&text))
         })
     }
 

@@ -203,6 +203,20 @@ async fn models_list() {
 }
 
 #[wasm_bindgen_test]
+async fn models_list_falls_back_to_the_documented_models() {
+    // Siraya documents no models endpoint (the simulator answers 404 there).
+    let sb = direct("siraya");
+    let list = JsFuture::from(sb.models().list(None))
+        .await
+        .expect("documented models");
+    let ids: Vec<String> = js_sys::Array::from(&get(&list, "data"))
+        .iter()
+        .filter_map(|m| get(&m, "id").as_string())
+        .collect();
+    assert_eq!(ids, ["claude-3-5-sonnet@20240620"]);
+}
+
+#[wasm_bindgen_test]
 async fn invalid_request_refused_before_sending() {
     let sb = direct("secry");
     let err = create(&sb, json(r#"{"model":"m","messages":[]}"#), None)
