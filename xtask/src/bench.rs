@@ -9,6 +9,7 @@
 
 mod gateway;
 mod load;
+mod peers;
 mod report;
 mod sizes;
 mod upstream;

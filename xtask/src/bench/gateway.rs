@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use super::load::{self, Latency, Target};
-use super::{upstream, workerd};
+use super::{peers, upstream, workerd};
 use crate::util::{self, Result, cmd, root, say};
 
 /// The non-stream request every target gets.
@@ -26,7 +26,7 @@ struct Counts {
 const FULL: Counts = Counts {
     c1: (2000, 200),
     c16: (3000, 300),
-    stream: (300, 30),
+    stream: (100, 10),
 };
 /// `--quick`: enough to prove the harness works.
 const QUICK: Counts = Counts {
@@ -39,9 +39,7 @@ const QUICK: Counts = Counts {
 const CAP: Duration = Duration::from_secs(90);
 
 /// One target's figures in one run.
-pub struct Row {
-    /// Target name.
-    pub name: &'static str,
+pub struct Figures {
     c1: Latency,
     c16: Latency,
     ttfb: f64,
@@ -50,35 +48,89 @@ pub struct Row {
     cpu: Option<(f64, f64)>,
 }
 
-/// Builds the Workers, starts everything, measures `runs` times; returns one table per
-/// run (markdown). Everything started is stopped on return, error or not.
+/// One row: a target and its figures, or why there are none.
+pub type Row = (&'static str, std::result::Result<Figures, String>);
+
+/// A target to measure.
+struct Spec {
+    name: &'static str,
+    port: u16,
+    /// workerd's pid, for the Workers.
+    pid: Option<u32>,
+    auth: String,
+    headers: Vec<String>,
+}
+
+/// Builds the Workers, starts everything (the peers too unless `quick`), measures
+/// `runs` times; returns one markdown table per run. Everything started is stopped
+/// on return, error or not.
 pub fn run(quick: bool, runs: usize) -> Result<Vec<String>> {
     let gateway = build("crates/gateway")?;
     let floor = build("crates/bench-floor")?;
     let up = upstream::start()?;
     let w = workerd::start(up, &gateway, &floor)?;
     let counts = if quick { &QUICK } else { &FULL };
-    let targets: [(&'static str, u16, bool); 4] = [
-        ("direct to the upstream", up, false),
-        ("JS pass-through Worker", w.js, true),
-        ("workers-rs pass-through Worker (floor)", w.rs, true),
-        ("Switchboard gateway", w.gateway, true),
+    let bearer = format!("Bearer {}", workerd::TOKEN);
+    let spec = |name, port, pid| Spec {
+        name,
+        port,
+        pid,
+        auth: bearer.clone(),
+        headers: Vec::new(),
+    };
+    let mut specs = vec![
+        spec("direct to the upstream", up, None),
+        spec("JS pass-through Worker", w.js, Some(w.pid())),
+        spec(FLOOR, w.rs, Some(w.pid())),
+        spec("Switchboard gateway", w.gateway, Some(w.pid())),
     ];
+    let mut peers = Vec::new();
+    let mut missing: Vec<(&'static str, String)> = Vec::new();
+    if !quick {
+        let started: [(&'static str, Result<peers::Peer>); 2] = [
+            ("Portkey gateway (Node server)", peers::portkey(up)),
+            ("LiteLLM proxy (1 worker)", peers::litellm(up)),
+        ];
+        for (name, peer) in started {
+            match peer {
+                Ok(p) => {
+                    specs.push(Spec {
+                        name,
+                        port: p.port,
+                        pid: None,
+                        auth: p.auth.clone(),
+                        headers: p.headers.clone(),
+                    });
+                    peers.push(p);
+                }
+                Err(e) => missing.push((name, format!("not measured: {e}"))),
+            }
+        }
+    }
     let mut tables = Vec::new();
     for run in 1..=runs {
-        let mut rows = Vec::new();
-        for &(name, port, in_workerd) in &targets {
-            say(&format!("bench gateway: run {run}, {name}"));
-            let pid = in_workerd.then(|| w.pid());
-            rows.push(measure(name, port, pid, counts)?);
+        let mut rows: Vec<Row> = Vec::new();
+        for s in &specs {
+            say(&format!("bench gateway: run {run}, {}", s.name));
+            let figures = measure(s, counts);
+            if s.pid.is_some() || s.port == up {
+                rows.push((s.name, Ok(figures?)));
+            } else {
+                rows.push((s.name, figures.map_err(|e| format!("failed: {e}"))));
+            }
         }
+        rows.extend(missing.iter().map(|(n, e)| (*n, Err(e.clone()))));
         let table = table(&rows);
         say(&format!("\nrun {run}\n{table}"));
         tables.push(table);
     }
+    drop(peers);
     drop(w);
     Ok(tables)
 }
+
+/// Name of the row the differences are taken against.
+const FLOOR: &str = "workers-rs pass-through Worker (floor)";
 
 /// `worker-build --release` in `dir` with the local tools; returns its build directory.
 fn build(dir: &str) -> Result<std::path::PathBuf> {
@@ -93,27 +145,34 @@ fn build(dir: &str) -> Result<std::path::PathBuf> {
     Ok(root().join(dir).join("build"))
 }
 
-/// Measures one target: c=1, c=16, the stream, CPU when `pid` is workerd's.
-fn measure(name: &'static str, port: u16, pid: Option<u32>, n: &Counts) -> Result<Row> {
-    let chat = Target { port, body: CHAT };
-    let cpu = |pid: Option<u32>| pid.map(load::cpu_ms).transpose();
+/// Measures one target: c=1, c=16, the stream, CPU when it runs in workerd.
+fn measure(s: &Spec, n: &Counts) -> Result<Figures> {
+    let chat = Target {
+        port: s.port,
+        body: CHAT,
+        auth: &s.auth,
+        headers: &s.headers,
+    };
+    let cpu = || s.pid.map(load::cpu_ms).transpose();
     load::oha(&chat, n.c1.1, 1, CAP)?;
-    let before = cpu(pid)?;
+    let before = cpu()?;
     let c1 = load::oha(&chat, n.c1.0, 1, CAP)?;
-    let per_request = cpu(pid)?
+    let per_request = cpu()?
         .zip(before)
         .map(|(a, b)| (a - b) * 1000.0 / n.c1.0 as f64);
     load::oha(&chat, n.c16.1, 16, CAP)?;
     let c16 = load::oha(&chat, n.c16.0, 16, CAP)?;
-    let stream = Target { port, body: STREAM };
+    let stream = Target {
+        body: STREAM,
+        ..chat
+    };
     load::stream(&stream, n.stream.1, 0, CAP)?;
-    let before = cpu(pid)?;
+    let before = cpu()?;
     let (ttfb, total) = load::stream(&stream, 0, n.stream.0, CAP)?;
-    let per_stream = cpu(pid)?
+    let per_stream = cpu()?
         .zip(before)
         .map(|(a, b)| (a - b) * 1000.0 / n.stream.0 as f64);
-    Ok(Row {
-        name,
+    Ok(Figures {
         c1,
         c16,
         ttfb,
@@ -124,12 +183,22 @@ fn measure(name: &'static str, port: u16, pid: Option<u32>, n: &Counts) -> Resul
 
 /// The markdown table of one run, with differences against the workers-rs floor.
 pub fn table(rows: &[Row]) -> String {
-    let floor = rows.iter().find(|r| r.name.contains("(floor)"));
+    let floor = rows
+        .iter()
+        .find(|r| r.0 == FLOOR)
+        .and_then(|r| r.1.as_ref().ok());
     let mut t = String::from(
         "| target | c=1 p50 | c=1 p90 | c=1 p99 | c=16 p50 | c=16 req/s | Δ p50 vs floor | Δ p99 vs floor | c=16 × floor | stream TTFB p50 | 500-chunk total p50 | CPU/request | CPU/stream |\n\
 |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
     );
-    for r in rows {
+    for (name, r) in rows {
+        let r = match r {
+            Ok(r) => r,
+            Err(e) => {
+                t.push_str(&format!("| {name} | {e} |||||||||||| \n"));
+                continue;
+            }
+        };
         let (dp50, dp99, ratio) = match floor {
             Some(f) => (
                 format!("{:+.3}", r.c1.p50 - f.c1.p50),
@@ -143,8 +212,8 @@ pub fn table(rows: &[Row]) -> String {
             None => ("n/a".to_owned(), "n/a".to_owned()),
         };
         t.push_str(&format!(
-            "| {} | {:.3} | {:.3} | {:.3} | {:.3} | {:.0} | {dp50} | {dp99} | {ratio} | {:.3} | {:.3} | {cpu_req} | {cpu_stream} |\n",
-            r.name, r.c1.p50, r.c1.p90, r.c1.p99, r.c16.p50, r.c16.rps, r.ttfb, r.total
+            "| {name} | {:.3} | {:.3} | {:.3} | {:.3} | {:.0} | {dp50} | {dp99} | {ratio} | {:.3} | {:.3} | {cpu_req} | {cpu_stream} |\n",
+            r.c1.p50, r.c1.p90, r.c1.p99, r.c16.p50, r.c16.rps, r.ttfb, r.total
         ));
     }
     t

@@ -28,6 +28,10 @@ pub struct Target<'a> {
     pub port: u16,
     /// The JSON body of the chat request.
     pub body: &'a str,
+    /// The `authorization` header value.
+    pub auth: &'a str,
+    /// Other headers, `name: value`.
+    pub headers: &'a [String],
 }
 
 /// Runs oha against `t` (`requests` at concurrency `c`), killed after `cap`.
@@ -44,10 +48,8 @@ pub fn oha(t: &Target, requests: usize, c: usize, cap: Duration) -> Result<Laten
         ])
         .args(["-n", &requests.to_string(), "-c", &c.to_string()])
         .args(["-m", "POST", "-H", "content-type: application/json"])
-        .args([
-            "-H",
-            &format!("authorization: Bearer {}", super::workerd::TOKEN),
-        ])
+        .args(["-H", &format!("authorization: {}", t.auth)])
+        .args(t.headers.iter().flat_map(|h| ["-H", h.as_str()]))
         .args(["-d", t.body, &url])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -123,8 +125,12 @@ pub fn stream(t: &Target, warm: usize, n: usize, cap: Duration) -> Result<(f64, 
     let mut out = conn.try_clone().map_err(|e| format!("stream: {e}"))?;
     let mut reader = BufReader::with_capacity(1 << 16, conn);
     let request = format!(
-        "POST /v1/chat/completions HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\nauthorization: Bearer {}\r\ncontent-length: {}\r\n\r\n{}",
-        super::workerd::TOKEN,
+        "POST /v1/chat/completions HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\nauthorization: {}\r\n{}content-length: {}\r\n\r\n{}",
+        t.auth,
+        t.headers
+            .iter()
+            .map(|h| format!("{h}\r\n"))
+            .collect::<String>(),
         t.body.len(),
         t.body
     );

@@ -48,7 +48,7 @@ issue 10 are measured against) and the gateway with its real configuration (a ga
 token required, the KV rate limiter on with a limit of 10^8 per minute, KV as a\n\
 `kvNamespace` backed by an in-memory KV Worker). Load: oha with one worker thread,\n\
 keep-alive, c=1: 2000 requests after 200 warm-up, c=16: 3000 after 300. Stream: c=1 on one\n\
-keep-alive connection, 300 requests after 30; time to the first body byte and to the\n\
+keep-alive connection, 100 requests after 10; time to the first body byte and to the\n\
 end of the body, medians. CPU: workerd's Δ(utime+stime) from `/proc/<pid>/stat` over the\n\
 c=1 run (per request) and over the stream run (per 500-chunk stream); clock ticks are\n\
 10 ms, so per-request figures are ±5 µs at 2000 requests. Latencies in ms.\n\n",

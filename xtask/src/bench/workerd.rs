@@ -66,7 +66,10 @@ impl Workerd {
 impl Drop for Workerd {
     fn drop(&mut self) {
         let group = format!("-{}", self.child.id());
-        let _ = Command::new("kill").args(["-KILL", &group]).status();
+        let _ = Command::new("kill")
+            .args(["-s", "KILL", "--", &group])
+            .status();
+        let _ = self.child.kill();
         let _ = self.child.wait();
     }
 }
@@ -77,7 +80,7 @@ pub fn binary() -> PathBuf {
 }
 
 /// A free loopback port (bound, read, released).
-fn free_port() -> Result<u16> {
+pub fn free_port() -> Result<u16> {
     let l = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("workerd: port: {e}"))?;
     l.local_addr()
         .map(|a| a.port())
@@ -178,7 +181,7 @@ const kv :Workerd.Worker = (\n  modules = [(name = \"kv.js\", esModule = embed \
 }
 
 /// Whether something answers HTTP on `127.0.0.1:port`.
-fn answers(port: u16) -> bool {
+pub fn answers(port: u16) -> bool {
     let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
         return false;
     };
