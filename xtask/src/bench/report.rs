@@ -62,8 +62,12 @@ c=1 run (per request) and over the stream run (per 500-chunk stream); clock tick
     }
     text.push_str(&format!(
         "## Sizes (gzip -9)\n\n{sizes}\n\
-Not measured yet (issue 10): the peers (Portkey, LiteLLM), the paced stream, RSS over a\n\
-100 MB stream, 1000-chunk stream CPU, the browser benchmark.\n"
+Other processes on the machine are not stopped by the harness (these runs shared the\n\
+2 cores with concurrent cargo builds): compare rows within one run, and runs for noise.\n\
+A peer row that says `failed` or `not measured` names why (Portkey 1.15.2's Node server\n\
+answers a stream with 500, `TypeError: immutable` in its log, and a failed stream drops\n\
+its whole row). Not measured yet (issue 10): the paced stream, RSS over a 100 MB stream,\n\
+1000-chunk stream CPU, core and browser figures in this file, peers' CPU.\n"
     ));
     let path = root().join("docs/benchmarks.md");
     fs::write(&path, text).map_err(|e| format!("bench: {}: {e}", path.display()))?;
