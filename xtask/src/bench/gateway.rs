@@ -195,7 +195,7 @@ pub fn table(rows: &[Row]) -> String {
         let r = match r {
             Ok(r) => r,
             Err(e) => {
-                t.push_str(&format!("| {name} | {e} |||||||||||| \n"));
+                t.push_str(&format!("| {name} | {e} ||||||||||||\n"));
                 continue;
             }
         };
