@@ -268,7 +268,7 @@ fn test_files() -> Result<Vec<String>> {
 }
 
 /// Builds and starts the simulator on a free port; returns it and its URL.
-fn start_sim() -> Result<(Child, String)> {
+pub fn start_sim() -> Result<(Child, String)> {
     util::run("simulator build", {
         let mut c = cmd("cargo");
         c.args([

@@ -150,52 +150,7 @@ pub const CLIENT_TESTS_COMMAND: &str = "client-tests";
 /// time), then builds the npm package and runs its JavaScript test
 /// (`crates/client/tests/js/run.mjs`, playwright-core), then stops the simulator.
 pub fn client_tests_with_sim() -> Result {
-    use std::io::{BufRead, BufReader, Read};
-    use std::process::Stdio;
-
-    util::run("simulator build", {
-        let mut c = cmd("cargo");
-        c.args([
-            "build",
-            "--quiet",
-            "-p",
-            "switchboard-sim",
-            "--profile",
-            "native",
-            "--bin",
-            "switchboard-sim",
-        ]);
-        c
-    })?;
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| root().join("target"));
-    let exe = target.join("native").join("switchboard-sim");
-    let mut sim = Command::new(&exe)
-        .args(["--port", "0"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot start {}: {e}", exe.display()))?;
-    let mut out = BufReader::new(sim.stdout.take().ok_or("simulator stdout")?);
-    let mut line = String::new();
-    let read = out.read_line(&mut line);
-    let url = line.trim().strip_prefix("listening on ").map(str::to_owned);
-    let url = match (read, url) {
-        (Ok(_), Some(url)) => url,
-        _ => {
-            let _ = sim.kill();
-            let _ = sim.wait();
-            return Err(format!(
-                "the simulator did not say where it listens: {line:?}"
-            ));
-        }
-    };
-    // Drain the rest so the simulator never blocks on a full pipe.
-    std::thread::spawn(move || {
-        let mut sink = Vec::new();
-        let _ = out.read_to_end(&mut sink);
-    });
+    let (mut sim, url) = crate::playground::start_sim()?;
     util::say(&format!("simulator at {url}"));
     let mut test = cmd("wasm-pack");
     test.args(["test", "--headless", "--chrome", "crates/client"])
