@@ -67,6 +67,86 @@ async fn request_log_records_what_arrived() {
     assert_eq!(log, json!([]));
 }
 
+/// The log entries' `response` fields, polled until `done` holds for them (at most ~5 s).
+async fn responses_when(sim: &Sim, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+    let mut last = Vec::new();
+    for _ in 0..100 {
+        let log: Value = sim
+            .client
+            .get(sim.url("/__sim/requests"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        last = log
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["response"].clone())
+            .collect();
+        if done(&last) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    last
+}
+
+#[tokio::test]
+async fn request_log_records_how_each_answer_ended() {
+    let sim = Sim::start().await;
+    let mut stream = user("m", "count to 200");
+    stream["stream"] = json!(true);
+
+    // Read whole: complete.
+    let whole = sim
+        .post("/secry/v1/chat/completions", SECRY, &user("m", "hi"))
+        .await;
+    assert!(!whole.text().await.unwrap().is_empty());
+
+    // A slow stream the client walks away from: cancelled.
+    let mut slow = sim
+        .post_with(
+            "/secry/v1/chat/completions",
+            SECRY,
+            &stream,
+            &[("x-sim-chunk-delay-ms", "20")],
+        )
+        .await;
+    assert_eq!(slow.status(), 200);
+    assert!(slow.chunk().await.unwrap().is_some());
+    drop(slow);
+
+    // The simulator cuts the stream itself: reset.
+    sim.client
+        .post(sim.url("/__sim/faults"))
+        .json(&json!({"fault": "reset-after=2"}))
+        .send()
+        .await
+        .unwrap();
+    let cut = sim.post("/secry/v1/chat/completions", SECRY, &stream).await;
+    assert!(cut.bytes().await.is_err());
+
+    let responses = responses_when(&sim, |r| {
+        r.len() == 3 && r.iter().all(|r| r["outcome"] != "open")
+    })
+    .await;
+    let outcomes: Vec<(&Value, &str)> = responses
+        .iter()
+        .map(|r| (&r["status"], r["outcome"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            (&json!(200), "complete"),
+            (&json!(200), "cancelled"),
+            (&json!(200), "reset")
+        ]
+    );
+}
+
 #[tokio::test]
 async fn request_log_is_bounded() {
     let sim = Sim::with(Config {
