@@ -1,12 +1,13 @@
-//! `cargo xtask bench [NAME...] [--quick]`: runs named benchmarks (all that exist when
-//! none is named). A benchmark is either a program that prints its own figures (ours
-//! beside a baseline, measured in the same run), or one run here: `gateway` (the
-//! gateway beside its floors in bare workerd, [`gateway`]) and `sizes` ([`sizes`]).
-//! A full `gateway` run writes `docs/benchmarks.md` ([`report`]).
+//! `cargo xtask bench [NAME...] [--quick]`: runs the named parts (every part that
+//! exists when none is named): `core` (the core's native stream normalization,
+//! [`core`]), `gateway` (the gateway beside its floors and peers, [`gateway`]) and
+//! `sizes` ([`sizes`]). Each part writes only its own section of `docs/benchmarks.md`
+//! ([`report::write_section`]).
 //!
 //! `--quick` runs `gateway` and `sizes` with small counts and one repetition, writes
 //! nothing under docs/, and fails unless every figure came out.
 
+mod core;
 mod gateway;
 mod load;
 mod peers;
@@ -18,12 +19,12 @@ mod workerd;
 use std::time::Instant;
 
 use crate::setup;
-use crate::util::{self, Result, Summary, cmd, root, say};
+use crate::util::{Result, Summary, root, say};
 
 /// How a benchmark runs.
 enum Runner {
-    /// An external command line.
-    Command(&'static [&'static str]),
+    /// `cargo bench` of the core, its output parsed here.
+    Core,
     /// Run here.
     Gateway,
     /// Run here.
@@ -50,14 +51,7 @@ const BENCHES: &[Bench] = &[
         name: "core",
         about: "stream normalization throughput of switchboard-core vs serde_json alone",
         file: "crates/core/benches/stream_normalize.rs",
-        runner: Runner::Command(&[
-            "cargo",
-            "bench",
-            "-p",
-            "switchboard-core",
-            "--bench",
-            "stream_normalize",
-        ]),
+        runner: Runner::Core,
         needs_oha: false,
     },
     Bench {
@@ -92,7 +86,7 @@ pub fn run(args: &[String]) -> Result {
     } else if quick {
         BENCHES
             .iter()
-            .filter(|b| exists(b) && !matches!(b.runner, Runner::Command(_)))
+            .filter(|b| exists(b) && !matches!(b.runner, Runner::Core))
             .collect()
     } else {
         BENCHES.iter().filter(|b| exists(b)).collect()
@@ -106,24 +100,22 @@ pub fn run(args: &[String]) -> Result {
     }
     let start = Instant::now();
     let mut summary = Summary::default();
-    let mut gateway_runs = Vec::new();
-    let mut sizes_table = None;
     for b in selected {
         let took = Instant::now();
         match b.runner {
-            Runner::Command(argv) => {
-                let (program, rest) = argv.split_first().ok_or("bench: empty command")?;
-                let mut c = cmd(program);
-                c.args(rest);
-                util::run(&format!("bench {}", b.name), c)?;
+            Runner::Core => {
+                let section = core::run()?;
+                if !quick {
+                    report::write_section("core", &section)?;
+                }
             }
             Runner::Gateway => {
-                gateway_runs = gateway::run(quick, if quick { 1 } else { 2 })?;
-                if gateway_runs
-                    .iter()
-                    .any(|t| t.contains("NaN") || t.contains("inf"))
-                {
+                let runs = gateway::run(quick, if quick { 1 } else { 2 })?;
+                if runs.iter().any(|t| t.contains("NaN") || t.contains("inf")) {
                     return Err("bench gateway: a figure is not a number".to_owned());
+                }
+                if !quick {
+                    report::write_section("gateway", &gateway::section(&runs))?;
                 }
             }
             Runner::Sizes => {
@@ -133,22 +125,12 @@ pub fn run(args: &[String]) -> Result {
                 if quick && let Some((what, Err(e))) = rows.iter().find(|r| r.1.is_err()) {
                     return Err(format!("bench sizes: {what}: {e}"));
                 }
-                sizes_table = Some(table);
+                if !quick {
+                    report::write_section("sizes", &sizes::section(&table))?;
+                }
             }
         }
         summary.push(b.name, took.elapsed(), "ok");
-    }
-    if !quick && !gateway_runs.is_empty() {
-        let sizes = match sizes_table {
-            Some(t) => t,
-            None => sizes::table(&sizes::run()),
-        };
-        let mut command = String::from("cargo xtask bench");
-        for n in &names {
-            command.push(' ');
-            command.push_str(n);
-        }
-        report::write(&command, &gateway_runs, &sizes)?;
     }
     summary.print("benchmarks", start.elapsed());
     Ok(())

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use super::load::{self, Latency, Target};
-use super::{peers, upstream, workerd};
+use super::{peers, report, upstream, workerd};
 use crate::util::{self, Result, cmd, root, say};
 
 /// The non-stream request every target gets.
@@ -217,4 +217,37 @@ pub fn table(rows: &[Row]) -> String {
         ));
     }
     t
+}
+
+/// The `gateway` section of `docs/benchmarks.md`: versions, method and one table per run.
+pub fn section(runs: &[String]) -> String {
+    let workerd = report::first_line(&workerd::binary().to_string_lossy(), &["--version"]);
+    let mut text = format!(
+        "## Gateway\n\n{}\n\
+Versions: {workerd}, {oha}, {rustc}, workers-rs 0.8.7 (gateway and floor).\n\n\
+Method: one fixed-answer upstream on loopback (std-only, in xtask: a 700-byte\n\
+`chat.completion`, or 500 SSE content events back to back), and every target one at a\n\
+time in one bare `workerd serve` process (never `wrangler dev`): a 7-line JS pass-through\n\
+Worker, the workers-rs pass-through in `crates/bench-floor` (the floor the targets in\n\
+issue 10 are measured against) and the gateway with its real configuration (a gateway\n\
+token required, the KV rate limiter on with a limit of 10^8 per minute, KV as a\n\
+`kvNamespace` backed by an in-memory KV Worker). Load: oha with one worker thread,\n\
+keep-alive, c=1: 2000 requests after 200 warm-up, c=16: 3000 after 300. Stream: c=1 on one\n\
+keep-alive connection, 100 requests after 10; time to the first body byte and to the\n\
+end of the body, medians. CPU: workerd's Δ(utime+stime) from `/proc/<pid>/stat` over the\n\
+c=1 run (per request) and over the stream run (per 500-chunk stream); clock ticks are\n\
+10 ms, so per-request figures are ±5 µs at 2000 requests. Latencies in ms.\n\n",
+        report::measured_by("cargo xtask bench gateway"),
+        oha = report::first_line("oha", &["--version"]),
+        rustc = report::first_line("rustc", &["--version"]),
+    );
+    for (i, table) in runs.iter().enumerate() {
+        text.push_str(&format!("### Run {}\n\n{table}\n", i + 1));
+    }
+    text.push_str(
+        "Other processes on the machine are not stopped by the harness (these runs shared the\n\
+2 cores with concurrent cargo builds): compare rows within one run, and runs for noise.\n\
+A peer row that says `failed` or `not measured` names why.\n",
+    );
+    text
 }

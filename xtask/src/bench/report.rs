@@ -1,12 +1,23 @@
-//! `docs/benchmarks.md`: the tables of a full `cargo xtask bench gateway` run with the
-//! machine, versions, command and date they were measured with.
+//! `docs/benchmarks.md`, one section per part of `cargo xtask bench` (gateway, core,
+//! sizes, browser, …): each part writes only its own section, between
+//! `<!-- bench:ID -->` and `<!-- /bench:ID -->`, through [`write_section`], so running
+//! one part never wipes another's figures.
 
 use std::fs;
 
 use crate::util::{Result, capture, cmd, root, say};
 
+/// The file's path relative to the repository root.
+const FILE: &str = "docs/benchmarks.md";
+
+/// What the file holds before any section.
+const HEAD: &str = "# Benchmarks\n\n\
+Written by `cargo xtask bench` (xtask/src/bench/), one section per part; do not edit by\n\
+hand. Each part rewrites only its own section, so sections can come from different\n\
+runs: each says when, where and with which command it was measured.\n";
+
 /// The first line of a command's output, or `unknown`.
-fn first_line(program: &str, args: &[&str]) -> String {
+pub fn first_line(program: &str, args: &[&str]) -> String {
     let mut c = cmd(program);
     c.args(args);
     capture(c)
@@ -32,45 +43,66 @@ fn machine() -> String {
     format!("{model}, {cores} cores, {mem_gib:.0} GiB")
 }
 
-/// Writes `docs/benchmarks.md` from the per-run gateway tables and the sizes table.
-pub fn write(command: &str, runs: &[String], sizes: &str) -> Result {
-    let workerd = super::workerd::binary();
-    let workerd = first_line(&workerd.to_string_lossy(), &["--version"]);
-    let mut text = format!(
-        "# Benchmarks\n\n\
-Written by `{command}` (xtask/src/bench/); do not edit by hand. Measured {date} on {machine}.\n\
-Versions: {workerd}, {oha}, {rustc}, workers-rs 0.8.7 (gateway and floor).\n\n\
-Method: one fixed-answer upstream on loopback (std-only, in xtask: a 700-byte\n\
-`chat.completion`, or 500 SSE content events back to back), and every target one at a\n\
-time in one bare `workerd serve` process (never `wrangler dev`): a 7-line JS pass-through\n\
-Worker, the workers-rs pass-through in `crates/bench-floor` (the floor the targets in\n\
-issue 10 are measured against) and the gateway with its real configuration (a gateway\n\
-token required, the KV rate limiter on with a limit of 10^8 per minute, KV as a\n\
-`kvNamespace` backed by an in-memory KV Worker). Load: oha with one worker thread,\n\
-keep-alive, c=1: 2000 requests after 200 warm-up, c=16: 3000 after 300. Stream: c=1 on one\n\
-keep-alive connection, 100 requests after 10; time to the first body byte and to the\n\
-end of the body, medians. CPU: workerd's Δ(utime+stime) from `/proc/<pid>/stat` over the\n\
-c=1 run (per request) and over the stream run (per 500-chunk stream); clock ticks are\n\
-10 ms, so per-request figures are ±5 µs at 2000 requests. Latencies in ms.\n\n",
-        date = first_line("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
-        machine = machine(),
-        oha = first_line("oha", &["--version"]),
-        rustc = first_line("rustc", &["--version"]),
-    );
-    for (i, table) in runs.iter().enumerate() {
-        text.push_str(&format!("## Gateway, run {}\n\n{table}\n", i + 1));
+/// One line for the top of a section: the command, the date and the machine.
+pub fn measured_by(command: &str) -> String {
+    format!(
+        "Written by `{command}`. Measured {} on {}.",
+        first_line("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
+        machine()
+    )
+}
+
+/// `text` with the section `id` set to `markdown`: replaced in place between its
+/// markers when they are there, else appended at the end.
+pub fn replace_section(text: &str, id: &str, markdown: &str) -> String {
+    let open = format!("<!-- bench:{id} -->");
+    let close = format!("<!-- /bench:{id} -->");
+    let body = format!("{open}\n{}\n{close}", markdown.trim_end());
+    let found = text.find(&open).and_then(|start| {
+        let end = start + text[start..].find(&close)? + close.len();
+        Some((start, end))
+    });
+    match found {
+        Some((start, end)) => format!("{}{body}{}", &text[..start], &text[end..]),
+        None => {
+            let mut out = if text.trim().is_empty() {
+                HEAD.to_owned()
+            } else {
+                text.trim_end().to_owned() + "\n"
+            };
+            out.push('\n');
+            out.push_str(&body);
+            out.push('\n');
+            out
+        }
     }
-    text.push_str(&format!(
-        "## Sizes (gzip -9)\n\n{sizes}\n\
-Other processes on the machine are not stopped by the harness (these runs shared the\n\
-2 cores with concurrent cargo builds): compare rows within one run, and runs for noise.\n\
-A peer row that says `failed` or `not measured` names why (Portkey 1.15.2's Node server\n\
-answers a stream with 500, `TypeError: immutable` in its log, and a failed stream drops\n\
-its whole row). Not measured yet (issue 10): the paced stream, RSS over a 100 MB stream,\n\
-1000-chunk stream CPU, core and browser figures in this file, peers' CPU.\n"
-    ));
-    let path = root().join("docs/benchmarks.md");
-    fs::write(&path, text).map_err(|e| format!("bench: {}: {e}", path.display()))?;
-    say("bench: wrote docs/benchmarks.md");
+}
+
+/// Sets the section `id` of `docs/benchmarks.md` to `markdown`, leaving every other
+/// section and the text outside the markers as they are.
+pub fn write_section(id: &str, markdown: &str) -> Result {
+    let path = root().join(FILE);
+    let text = fs::read_to_string(&path).unwrap_or_default();
+    fs::write(&path, replace_section(&text, id, markdown))
+        .map_err(|e| format!("bench: {FILE}: {e}"))?;
+    say(&format!("bench: wrote the `{id}` section of {FILE}"));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::replace_section;
+
+    #[test]
+    fn a_section_is_replaced_and_the_others_are_kept() {
+        let text = replace_section("", "a", "## A\n\nfirst");
+        let text = replace_section(&text, "b", "## B\n\ntwo\n");
+        assert!(text.starts_with("# Benchmarks"));
+        let text = replace_section(&text, "a", "## A\n\nthree");
+        assert!(text.contains("<!-- bench:a -->\n## A\n\nthree\n<!-- /bench:a -->"));
+        assert!(text.contains("<!-- bench:b -->\n## B\n\ntwo\n<!-- /bench:b -->"));
+        assert!(!text.contains("first"));
+        assert!(text.find("bench:a").unwrap() < text.find("bench:b").unwrap());
+        assert_eq!(replace_section(&text, "b", "## B\n\ntwo"), text);
+    }
 }

@@ -95,3 +95,11 @@ pub fn table(rows: &[(&'static str, std::result::Result<usize, String>)]) -> Str
     }
     t
 }
+
+/// The `sizes` section of `docs/benchmarks.md`.
+pub fn section(table: &str) -> String {
+    format!(
+        "## Sizes (gzip -9)\n\n{}\n\nTargets (issue 10): client ≤ 60 kB, Worker ≤ 400 kB.\n\n{table}",
+        super::report::measured_by("cargo xtask bench sizes")
+    )
+}
