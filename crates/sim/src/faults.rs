@@ -22,6 +22,15 @@ pub const HEADER: &str = "x-sim-fault";
 /// Longest hang the simulator agrees to.
 const MAX_HANG: Duration = Duration::from_secs(60);
 
+/// Largest `oversize` padding the simulator agrees to (64 MiB).
+const MAX_OVERSIZE: u64 = 64 << 20;
+
+/// Pause between the pieces of an `endless` body.
+const ENDLESS_PAUSE: Duration = Duration::from_millis(20);
+
+/// Where the `bad-utf8` fault puts its bytes: at the start of the first content string.
+const CONTENT_KEY: &[u8] = b"\"content\":\"";
+
 /// Bytes sent by the `garbage` fault.
 pub const GARBAGE: &[u8] = b"\x00\xff\xfe<html>garbage \x1b[0m{{{ not json \xc3\x28\n\n";
 
@@ -50,6 +59,16 @@ pub struct Faults {
     pub one_byte: Option<Duration>,
     /// `hang[=MS]`: say nothing for MS (default 10000, at most 60000), then abort.
     pub hang: Option<Duration>,
+    /// `retry-after-date=S`: `Retry-After` as an HTTP date S seconds ahead (implies 429).
+    pub retry_after_date: Option<u64>,
+    /// `html[=CODE]`: a proxy's HTML error page with status CODE (default 502).
+    pub html: Option<u16>,
+    /// `bad-utf8`: invalid UTF-8 inside the first content string.
+    pub bad_utf8: bool,
+    /// `oversize=BYTES`: BYTES of JSON whitespace padding in the body (the first token event).
+    pub oversize: Option<usize>,
+    /// `endless`: the body never ends (content chunks, or whitespace for plain answers).
+    pub endless: bool,
 }
 
 impl Faults {
@@ -107,10 +126,24 @@ impl Faults {
                     };
                     f.hang = Some(Duration::from_millis(ms).min(MAX_HANG));
                 }
+                "retry-after-date" => f.retry_after_date = Some(num("retry-after-date")?),
+                "html" => {
+                    let code = match value {
+                        Some(_) => num("html")?,
+                        None => 502,
+                    };
+                    if !(400..=599).contains(&code) {
+                        return Err("fault html must be 400..=599".into());
+                    }
+                    f.html = Some(code as u16);
+                }
+                "bad-utf8" => f.bad_utf8 = true,
+                "oversize" => f.oversize = Some(num("oversize")?.min(MAX_OVERSIZE) as usize),
+                "endless" => f.endless = true,
                 other => return Err(format!("unknown fault {other:?} in {HEADER}")),
             }
         }
-        if f.retry_after.is_some() && f.status.is_none() {
+        if (f.retry_after.is_some() || f.retry_after_date.is_some()) && f.status.is_none() {
             f.status = Some(429);
         }
         Ok(f)
@@ -118,7 +151,13 @@ impl Faults {
 
     /// True when a non-stream body must be rewritten after the handler ran.
     fn shapes_body(&self) -> bool {
-        self.reset_after.is_some() || self.garbage || self.truncate || self.one_byte.is_some()
+        self.reset_after.is_some()
+            || self.garbage
+            || self.truncate
+            || self.one_byte.is_some()
+            || self.bad_utf8
+            || self.oversize.is_some()
+            || self.endless
     }
 }
 
@@ -238,6 +277,9 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
     if faults.reset {
         return reset_response();
     }
+    if let Some(code) = faults.html {
+        return html_page(code);
+    }
     if let Some(code) = faults.status {
         let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let detail = format!("Simulated {code} fault");
@@ -249,11 +291,20 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
             resp.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
+        if let Some(secs) = faults.retry_after_date {
+            let date = http_date(std::time::SystemTime::now() + Duration::from_secs(secs));
+            if let Ok(v) = HeaderValue::from_str(&date) {
+                resp.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
         return resp;
     }
     let shapes = faults.shapes_body();
     req.extensions_mut().insert(faults.clone());
     let resp = next.run(req).await;
+    if faults.endless && resp.status().is_success() {
+        return endless(resp);
+    }
     if !shapes || resp.extensions().get::<StreamShaped>().is_some() {
         return resp;
     }
@@ -272,6 +323,12 @@ async fn shape_whole_body(resp: Response, faults: &Faults) -> Response {
     } else {
         bytes
     };
+    if faults.bad_utf8 {
+        bytes = insert_after(&bytes, CONTENT_KEY, BAD_UTF8);
+    }
+    if let Some(n) = faults.oversize {
+        bytes = insert_after(&bytes, b"{", &vec![b' '; n]);
+    }
     if faults.truncate {
         bytes.truncate(bytes.len() / 2);
     }
@@ -297,6 +354,95 @@ async fn shape_whole_body(resp: Response, faults: &Faults) -> Response {
     Response::from_parts(parts, plan.into_body())
 }
 
+/// Invalid UTF-8 (a lead byte followed by a non-continuation byte).
+const BAD_UTF8: &[u8] = b"\xc3\x28";
+
+/// `bytes` with `insert` placed right after the first `needle` (unchanged without one).
+fn insert_after(bytes: &Bytes, needle: &[u8], insert: &[u8]) -> Bytes {
+    let Some(at) = bytes.windows(needle.len()).position(|w| w == needle) else {
+        return bytes.clone();
+    };
+    let at = at + needle.len();
+    let mut out = Vec::with_capacity(bytes.len() + insert.len());
+    out.extend_from_slice(&bytes[..at]);
+    out.extend_from_slice(insert);
+    out.extend_from_slice(&bytes[at..]);
+    out.into()
+}
+
+/// `t` as an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), the form `Retry-After` uses.
+pub fn http_date(t: std::time::SystemTime) -> String {
+    let secs = t
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    format!(
+        "{}, {day:02} {} {year} {:02}:{:02}:{:02} GMT",
+        WEEKDAYS[(days % 7) as usize],
+        MONTHS[(month - 1) as usize],
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    )
+}
+
+/// A proxy's HTML error page (nginx style) with status `code`.
+fn html_page(code: u16) -> Response {
+    let status = StatusCode::from_u16(code).unwrap_or(StatusCode::BAD_GATEWAY);
+    let title = format!("{code} {}", status.canonical_reason().unwrap_or("Error"));
+    let page = format!(
+        "<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>{title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+    );
+    let mut resp = Response::new(Body::from(page));
+    *resp.status_mut() = status;
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    resp
+}
+
+/// Replaces a successful answer's body by one that never ends: OpenAI-shaped content chunks
+/// for a stream, whitespace after an opening brace for a plain answer.
+fn endless(resp: Response) -> Response {
+    let (mut parts, _) = resp.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let sse = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream"));
+    let (first, piece): (&'static [u8], &'static [u8]) = if sse {
+        (b"", ENDLESS_CHUNK)
+    } else {
+        (b"{", b" ")
+    };
+    let body = futures_util::stream::unfold(Some(first), move |prev| async move {
+        if prev.is_none() {
+            tokio::time::sleep(ENDLESS_PAUSE).await;
+        }
+        let bytes = prev.filter(|b| !b.is_empty()).unwrap_or(piece);
+        Some((Ok::<_, std::io::Error>(Bytes::from_static(bytes)), None))
+    });
+    Response::from_parts(parts, Body::from_stream(body))
+}
+
+/// One piece of an endless stream.
+const ENDLESS_CHUNK: &[u8] = b"data: {\"id\":\"chatcmpl-endless\",\"object\":\"chat.completion.chunk\",\"created\":0,\"model\":\"sim-endless\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\" more\"},\"finish_reason\":null}]}\n\n";
+
 /// Turns stream events into a plan, applying the stream faults. `has_done` says whether the
 /// last event is the `[DONE]` terminator; `error_event` is the provider's in-stream error.
 pub fn stream_plan(
@@ -316,6 +462,13 @@ pub fn stream_plan(
     };
     if f.no_done && has_done {
         events.pop();
+    }
+    // The first event after the role chunk carries the first piece of content.
+    if let (true, Some(ev)) = (f.bad_utf8, events.get_mut(1)) {
+        *ev = insert_after(ev, CONTENT_KEY, BAD_UTF8);
+    }
+    if let (Some(n), Some(ev)) = (f.oversize, events.get_mut(1)) {
+        *ev = insert_after(ev, b"{", &vec![b' '; n]);
     }
     if let Some(n) = f.error_mid_stream {
         events.truncate(n);
@@ -403,6 +556,36 @@ mod tests {
         assert!(Faults::parse("latency").is_err());
         assert!(Faults::parse("wobble").is_err());
         assert_eq!(Faults::parse(""), Ok(Faults::default()));
+        let f = Faults::parse("retry-after-date=5,bad-utf8,oversize=10,endless,html")
+            .unwrap_or_default();
+        assert_eq!(
+            (f.status, f.retry_after_date, f.html, f.oversize),
+            (Some(429), Some(5), Some(502), Some(10))
+        );
+        assert!(f.bad_utf8 && f.endless);
+        assert!(Faults::parse("html=200").is_err());
+        assert_eq!(
+            Faults::parse("oversize=999999999999").map(|f| f.oversize),
+            Ok(Some(MAX_OVERSIZE as usize))
+        );
+    }
+
+    #[test]
+    fn http_dates() {
+        let at = |s: u64| http_date(std::time::UNIX_EPOCH + Duration::from_secs(s));
+        assert_eq!(at(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+        assert_eq!(at(784_111_777), "Sun, 06 Nov 1994 08:49:37 GMT");
+        assert_eq!(at(951_782_400), "Tue, 29 Feb 2000 00:00:00 GMT");
+    }
+
+    #[test]
+    fn insert_after_places_bytes_once() {
+        let b = Bytes::from_static(b"{\"content\":\"ab\"}");
+        assert_eq!(
+            &insert_after(&b, CONTENT_KEY, b"X")[..],
+            b"{\"content\":\"Xab\"}"
+        );
+        assert_eq!(insert_after(&b, b"zz", b"X"), b);
     }
 
     #[test]
