@@ -1,12 +1,14 @@
 //! `cargo xtask bench [NAME...] [--quick]`: runs the named parts (every part that
 //! exists when none is named): `core` (the core's native stream normalization,
 //! [`core`]), `gateway` (the gateway beside its floors and peers, [`gateway`]) and
-//! `sizes` ([`sizes`]). Each part writes only its own section of `docs/benchmarks.md`
+//! `sizes` ([`sizes`]), `browser` (the wasm client vs a JS baseline in Chromium,
+//! [`browser`]). Each part writes only its own section of `docs/benchmarks.md`
 //! ([`report::write_section`]).
 //!
-//! `--quick` runs `gateway` and `sizes` with small counts and one repetition, writes
-//! nothing under docs/, and fails unless every figure came out.
+//! `--quick` runs `gateway`, `sizes` and `browser` with small counts and one
+//! repetition, writes nothing under docs/, and fails unless every figure came out.
 
+mod browser;
 mod core;
 mod gateway;
 mod load;
@@ -29,6 +31,8 @@ enum Runner {
     Gateway,
     /// Run here.
     Sizes,
+    /// A page in headless Chromium, driven by node.
+    Browser,
 }
 
 /// A benchmark xtask knows how to run.
@@ -66,6 +70,13 @@ const BENCHES: &[Bench] = &[
         about: "gzipped client package, Worker bundle and the openai npm package",
         file: "crates/gateway/Cargo.toml",
         runner: Runner::Sizes,
+        needs_oha: false,
+    },
+    Bench {
+        name: "browser",
+        about: "the wasm client normalizing streams in Chromium vs eventsource-parser + JSON.parse",
+        file: "crates/client/bench/run.mjs",
+        runner: Runner::Browser,
         needs_oha: false,
     },
 ];
@@ -127,6 +138,12 @@ pub fn run(args: &[String]) -> Result {
                 }
                 if !quick {
                     report::write_section("sizes", &sizes::section(&table))?;
+                }
+            }
+            Runner::Browser => {
+                let section = browser::run(quick, if quick { 1 } else { 2 })?;
+                if !quick {
+                    report::write_section("browser", &section)?;
                 }
             }
         }

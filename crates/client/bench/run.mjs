@@ -1,0 +1,85 @@
+// Driver of the browser bench (`cargo xtask bench browser`): serves index.html,
+// bench.mjs, payload.mjs, the built package (crates/client/pkg, as /pkg/) and the pinned
+// eventsource-parser on loopback, opens the page in headless Chromium with
+// playwright-core, waits for its results and prints them: one tab-separated line per
+// figure, `result <shape> <bytes> <pieces> <chunks> <rounds> <variant> <ms>`, then
+// `browser <version>` and `about <shape> <text>`.
+//
+//   node crates/client/bench/run.mjs [--quick]
+import { createServer } from "node:http";
+import { readFile } from "node:fs/promises";
+import { dirname, join, normalize, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const roots = {
+  "/pkg/": join(here, "..", "pkg"),
+  "/eventsource-parser/": join(here, "..", "..", "..", "node_modules", "eventsource-parser", "dist"),
+  "/": here,
+};
+const types = { ".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm", ".html": "text/html" };
+const quick = process.argv.includes("--quick");
+const query = quick ? "?rounds=1&warmup=0&budget=1000" : "?rounds=7&warmup=2&budget=20000";
+const TIMEOUT_MS = quick ? 120000 : 300000;
+
+/** The file under one of `roots` that `path` names, or null. */
+function resolve(path) {
+  if (path === "/") path = "/index.html";
+  for (const [prefix, dir] of Object.entries(roots)) {
+    if (!path.startsWith(prefix)) continue;
+    const file = normalize(join(dir, path.slice(prefix.length)));
+    return file.startsWith(dir + sep) ? file : null;
+  }
+  return null;
+}
+
+const server = createServer(async (req, res) => {
+  const file = resolve(new URL(req.url, "http://x").pathname);
+  try {
+    if (!file) throw new Error("not found");
+    const body = await readFile(file);
+    const ext = file.slice(file.lastIndexOf("."));
+    res.writeHead(200, { "content-type": types[ext] || "application/octet-stream" });
+    res.end(body);
+  } catch {
+    res.writeHead(404);
+    res.end();
+  }
+});
+await new Promise((r) => server.listen(0, "127.0.0.1", r));
+const origin = `http://127.0.0.1:${server.address().port}`;
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROME_BIN || "/usr/bin/chromium",
+  headless: true,
+  args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
+    "--no-first-run", "--disable-gpu", "--disable-sync"],
+});
+let code = 0;
+try {
+  const page = await browser.newPage();
+  page.on("pageerror", (e) => console.error(`page error: ${e.message}`));
+  await page.goto(`${origin}/${query}`);
+  await page.waitForFunction(() => window.__bench, null, { timeout: TIMEOUT_MS, polling: 250 });
+  const out = await page.evaluate(() => window.__bench);
+  if (!out.ok) {
+    console.error(`bench page failed: ${out.error}`);
+    code = 1;
+  } else {
+    console.log(`browser\tChromium ${browser.version()}`);
+    for (const r of out.results) {
+      console.log(`about\t${r.shape}\t${r.about}`);
+      for (const v of r.variants) {
+        console.log(["result", r.shape, r.bytes, r.pieces, r.chunks, r.rounds, v.name, v.ms.toFixed(2)].join("\t"));
+      }
+    }
+  }
+} catch (e) {
+  console.error(`bench driver: ${e.message}`);
+  code = 1;
+} finally {
+  await browser.close();
+  server.close();
+}
+process.exit(code);

@@ -1,0 +1,252 @@
+//! `cargo xtask bench browser`: the wasm client normalizing recorded streams in
+//! headless Chromium beside a JS baseline (eventsource-parser + `JSON.parse`, pinned in
+//! package.json) on the same bytes in the same page. Builds the package (release), runs
+//! `crates/client/bench/run.mjs` (the page and its driver) under a time cap, and turns
+//! the lines it prints into the `browser` section's tables.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::os::unix::process::CommandExt;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use super::report;
+use crate::util::{Result, cmd, npm_version, root, say};
+
+/// The driver, relative to the root.
+const DRIVER: &str = "crates/client/bench/run.mjs";
+
+/// The variant every other is compared with (named by the page).
+const BASELINE: &str = "JS baseline";
+
+/// The headline variant, held to the target (named by the page).
+const WASM: &str = "wasm client";
+
+/// Issue 6's target: wasm throughput at least this × the JS baseline's.
+const TARGET: f64 = 1.0;
+
+/// One figure: a variant's best time on one stream.
+#[derive(Debug, Clone, PartialEq)]
+struct Figure {
+    shape: String,
+    bytes: f64,
+    pieces: u64,
+    chunks: f64,
+    rounds: u64,
+    variant: String,
+    ms: f64,
+}
+
+/// What one run of the driver printed.
+#[derive(Debug, Default)]
+struct Run {
+    browser: String,
+    about: BTreeMap<String, String>,
+    figures: Vec<Figure>,
+}
+
+/// Builds the package (`quick`: only when missing), runs the driver `runs` times,
+/// prints each run's table and returns the section's markdown.
+pub fn run(quick: bool, runs: usize) -> Result<String> {
+    if quick {
+        crate::playground::ensure_package()?;
+    } else {
+        crate::build::run()?;
+    }
+    let mut tables = Vec::new();
+    let mut last = Run::default();
+    for n in 1..=runs {
+        say(&format!(
+            "==> bench browser: run {n} of {runs}: node {DRIVER}"
+        ));
+        let out = parse(&drive(quick)?)?;
+        let table = table(&out)?;
+        say(&format!("\nbrowser, run {n}\n{table}"));
+        tables.push(table);
+        last = out;
+    }
+    Ok(section(&last, &tables))
+}
+
+/// Runs the driver (in its own process group, killed whole past the cap); its stdout.
+fn drive(quick: bool) -> Result<String> {
+    let cap = Duration::from_secs(if quick { 180 } else { 420 });
+    let mut c = cmd("node");
+    c.arg(DRIVER)
+        .args(quick.then_some("--quick"))
+        .process_group(0)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    let mut child = c
+        .spawn()
+        .map_err(|e| format!("bench browser: cannot start node: {e}"))?;
+    let mut stdout = child.stdout.take().ok_or("bench browser: no stdout")?;
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        stdout.read_to_string(&mut text).map(|_| text)
+    });
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child
+            .try_wait()
+            .map_err(|e| format!("bench browser: {e}"))?
+        {
+            break status;
+        }
+        if started.elapsed() > cap {
+            let _ = cmd("kill")
+                .args(["-s", "KILL", "--", &format!("-{}", child.id())])
+                .status();
+            let _ = child.wait();
+            return Err(format!(
+                "bench browser: over its time cap of {} s",
+                cap.as_secs()
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let text = reader
+        .join()
+        .map_err(|_| "bench browser: reading the driver's output failed")?
+        .map_err(|e| format!("bench browser: {e}"))?;
+    if !status.success() {
+        return Err(format!("bench browser: `node {DRIVER}` failed ({status})"));
+    }
+    Ok(text)
+}
+
+/// Reads the driver's lines (see run.mjs); an error when no figure came out.
+fn parse(text: &str) -> Result<Run> {
+    let mut run = Run::default();
+    for line in text.lines() {
+        let f: Vec<&str> = line.split('\t').collect();
+        match f.as_slice() {
+            ["browser", version] => run.browser = (*version).to_owned(),
+            ["about", shape, about] => {
+                run.about.insert((*shape).to_owned(), (*about).to_owned());
+            }
+            ["result", shape, bytes, pieces, chunks, rounds, variant, ms] => {
+                let num = |s: &str| {
+                    s.parse::<f64>()
+                        .ok()
+                        .filter(|n| n.is_finite() && *n > 0.0)
+                        .ok_or_else(|| format!("bench browser: not a figure: `{line}`"))
+                };
+                run.figures.push(Figure {
+                    shape: (*shape).to_owned(),
+                    bytes: num(bytes)?,
+                    pieces: num(pieces)? as u64,
+                    chunks: num(chunks)?,
+                    rounds: num(rounds)? as u64,
+                    variant: (*variant).to_owned(),
+                    ms: num(ms)?,
+                });
+            }
+            _ => {}
+        }
+    }
+    if run.figures.is_empty() {
+        return Err("bench browser: the driver printed no figures".to_owned());
+    }
+    Ok(run)
+}
+
+/// One run's markdown table: per stream and variant, MB/s, chunks/s, best time and
+/// throughput relative to the JS baseline (the target marked on the wasm row).
+fn table(run: &Run) -> Result<String> {
+    let mut t = String::from(
+        "| stream | path | MB/s | chunks/s | best ms | × JS baseline |\n\
+         |---|---|---:|---:|---:|---:|\n",
+    );
+    for f in &run.figures {
+        let base = run
+            .figures
+            .iter()
+            .find(|b| b.shape == f.shape && b.variant.starts_with(BASELINE))
+            .ok_or_else(|| format!("bench browser: no baseline figure for {}", f.shape))?;
+        let ratio = base.ms / f.ms;
+        let mark = if f.variant.starts_with(WASM) {
+            let verdict = if ratio >= TARGET { "met" } else { "missed" };
+            format!("**{ratio:.2}×** (target ≥ {TARGET:.1}×: {verdict})")
+        } else {
+            format!("{ratio:.2}×")
+        };
+        t.push_str(&format!(
+            "| {} ({:.2} MB, {} pieces, {:.0} chunks, best of {}) | {} | {:.1} | {:.0} | {:.1} | {mark} |\n",
+            f.shape,
+            f.bytes / 1e6,
+            f.pieces,
+            f.chunks,
+            f.rounds,
+            f.variant,
+            f.bytes / 1e6 / (f.ms / 1e3),
+            f.chunks / (f.ms / 1e3),
+            f.ms,
+        ));
+    }
+    Ok(t)
+}
+
+/// The section: when and where, versions, method, one table per run.
+fn section(last: &Run, tables: &[String]) -> String {
+    let esp = installed("eventsource-parser");
+    let pw = installed("playwright-core");
+    let streams: String = last
+        .about
+        .iter()
+        .map(|(shape, about)| format!("- `{shape}`: {about}\n"))
+        .collect();
+    let mut s = format!(
+        "## Browser (wasm client vs JS baseline)\n\n{}\n\
+         Versions: {}, eventsource-parser {esp}, playwright-core {pw}, {}.\n\n\
+         Method: `{DRIVER}` serves a page and the built package (`cargo xtask build`:\n\
+         release, `wasm-opt -Oz`) on loopback to headless Chromium. Each stream is built\n\
+         in the page like the core bench's capture (same words, escapes, non-ASCII, a\n\
+         tool-call fragment every 97th event) in the shape of a core fixture, ~20000 content\n\
+         events, and cut into 1–4 kB pieces (fixed seed). Both paths get those pieces from a\n\
+         `Response` over a `ReadableStream`: the wasm client through its injected `fetch`\n\
+         (`chat.completions.create({{stream: true}})`, the path a user's stream takes), the\n\
+         baseline as eventsource-parser over `TextDecoder` text, `JSON.parse` per event and\n\
+         the finish reason normalized; both consumed by the same `for await` loop reading\n\
+         each delta's content. Before timing, both must give the same chunk count, content\n\
+         and finish reason. Rounds interleave the paths; best time after 2 warm-up rounds,\n\
+         up to 7 rounds or 20 s per stream. Target (issues 6 and 10): wasm ≥ 1.0× the\n\
+         baseline's throughput.\n\nStreams:\n{streams}",
+        report::measured_by("cargo xtask bench browser"),
+        last.browser,
+        report::first_line("node", &["--version"]).replace('v', "Node "),
+    );
+    for (n, t) in tables.iter().enumerate() {
+        s.push_str(&format!("\n### Run {}\n\n{t}", n + 1));
+    }
+    s
+}
+
+/// The version of the npm package `name` installed under node_modules, or `unknown`.
+fn installed(name: &str) -> String {
+    let path = root().join("node_modules").join(name).join("package.json");
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|text| npm_version(&text))
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{parse, table};
+
+    #[test]
+    fn the_driver_lines_become_rows_with_the_target_marked() {
+        let out = "browser\tChromium 1\nabout\topenai\tOpenAI SSE\n\
+result\topenai\t5000000\t2000\t20000\t7\twasm client (for await)\t100.00\n\
+result\topenai\t5000000\t2000\t20000\t7\tJS baseline (eventsource-parser)\t50.00\n";
+        let run = parse(out).unwrap();
+        assert_eq!(run.browser, "Chromium 1");
+        let t = table(&run).unwrap();
+        assert!(t.contains("| wasm client (for await) | 50.0 | 200000 | 100.0 | **0.50×** (target ≥ 1.0×: missed) |"), "{t}");
+        assert!(t.contains("| 100.0 | 400000 | 50.0 | 1.00× |"), "{t}");
+        assert!(parse("nothing").is_err());
+        assert!(parse("result\ta\t1\t1\t1\t1\tv\tNaN").is_err());
+    }
+}
