@@ -212,7 +212,10 @@ fn section(last: &Run, tables: &[String]) -> String {
          each delta's content. Before timing, both must give the same chunk count, content\n\
          and finish reason. Rounds interleave the paths; best time after 2 warm-up rounds,\n\
          up to 7 rounds or 20 s per stream. Target (issues 6 and 10): wasm ≥ 1.0× the\n\
-         baseline's throughput.\n\nStreams:\n{streams}",
+         baseline's throughput. Two more rows split the cost: the wasm client drained by\n\
+         `finalCompletion()` (no per-chunk trip through the async iterator), and\n\
+         `JSON.parse` of the events' data alone (no framing, no stream: the least any path\n\
+         handing out JS objects pays).\n\nStreams:\n{streams}",
         report::measured_by("cargo xtask bench browser"),
         last.browser,
         report::first_line("node", &["--version"]).replace('v', "Node "),
