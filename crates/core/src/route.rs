@@ -31,6 +31,7 @@ impl Target {
             ),
             code: "model_not_found",
         })?;
+        check_model_id(model)?;
         if model.is_empty() && provider.spec().default_model.is_none() {
             return Err(Error::invalid(
                 format!("model '{name}' names no model; use '{provider}/<model>'"),
@@ -47,6 +48,29 @@ impl Target {
     pub fn name(&self) -> String {
         format!("{}/{}", self.provider, self.model)
     }
+}
+
+/// Refuses a model id that could mean more than a name if a provider ever put it in a
+/// URL: `?`, `#`, `%`, `\\`, whitespace or control characters, or a `.`/`..` segment.
+/// (`/` and `@` stay: `meta-llama/Llama-3.3-70B-Instruct`, `@cf/meta/llama-3`.)
+fn check_model_id(model: &str) -> Result<(), Error> {
+    let bad_char = model
+        .chars()
+        .find(|c| matches!(c, '?' | '#' | '%' | '\\') || c.is_whitespace() || c.is_control());
+    let dot_segment = model.split('/').any(|s| s == "." || s == "..");
+    if let Some(c) = bad_char {
+        return Err(Error::invalid(
+            format!("model id '{}' contains {c:?}", model.escape_debug()),
+            Some("model"),
+        ));
+    }
+    if dot_segment {
+        return Err(Error::invalid(
+            format!("model id '{model}' contains a '.' or '..' segment"),
+            Some("model"),
+        ));
+    }
+    Ok(())
 }
 
 /// Configured aliases.
@@ -124,6 +148,32 @@ mod tests {
         assert_eq!(Target::parse("gemini-proxy").unwrap().model, "");
         assert_eq!(Target::parse("secry").unwrap_err().status(), 400);
         assert_eq!(Target::parse("gpt-4o").unwrap_err().status(), 404);
+    }
+
+    #[test]
+    fn model_ids_that_could_leave_their_place_are_refused() {
+        for name in [
+            "secry/../admin",
+            "secry/a/./b",
+            "secry/x?key=1",
+            "secry/x#frag",
+            "secry/%2F..%2Fadmin",
+            "secry/a\\b",
+            "secry/a b",
+            "secry/a\nb",
+        ] {
+            let e = Target::parse(name).unwrap_err();
+            assert_eq!(
+                (e.status(), e.code()),
+                (400, Some("invalid_request")),
+                "{name}"
+            );
+        }
+        assert_eq!(
+            Target::parse("openai/@cf/meta/llama-3").unwrap().model,
+            "@cf/meta/llama-3"
+        );
+        assert_eq!(Target::parse("secry/a..b").unwrap().model, "a..b");
     }
 
     #[test]
