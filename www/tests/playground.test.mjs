@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { settledOutcome } from "./sim.mjs";
 
 const URL_ = process.env.PLAYGROUND_URL;
 const SIM = process.env.SWITCHBOARD_SIM_URL;
@@ -83,7 +84,7 @@ test("streams a chat reply in several visible steps", async () => {
   await shot("chat-streamed");
 });
 
-test("Stop aborts a stream mid-way", async () => {
+test("Stop aborts a stream mid-way, and the upstream request with it", async () => {
   await page.fill("#prompt", "count to 400");
   await page.click("#send");
   const reply = page.locator("#log li.assistant").last();
@@ -97,6 +98,7 @@ test("Stop aborts a stream mid-way", async () => {
   assert.equal(await reply.locator(".text").textContent(), at, "text still grows after Stop");
   assert.ok(!at.endsWith(" 400"), "the stream had already finished");
   assert.equal(await page.locator("#send").isEnabled(), true);
+  assert.equal(await settledOutcome(SIM, "count to 400"), "cancelled");
   await shot("chat-stopped");
 });
 

@@ -114,8 +114,29 @@ fn gateway_service() -> Option<Service> {
     if !root.join("crates/gateway").is_dir() || !root.join("wrangler.toml").is_file() {
         return None;
     }
-    let sim = format!("http://127.0.0.1:{SIM_PORT}");
-    let wiring = [
+    let wiring = crate::gateway::with_env(&sim_wiring(&format!("http://127.0.0.1:{SIM_PORT}")));
+    match crate::gateway::command(
+        "dev",
+        GATEWAY_PORT,
+        &wiring,
+        crate::gateway::Worker::Rebuild,
+    ) {
+        Ok(command) => Some(Service {
+            name: "gateway",
+            command,
+            ready_marker: "Ready on ",
+        }),
+        Err(e) => {
+            say(&format!("dev: gateway skipped: {e}"));
+            None
+        }
+    }
+}
+
+/// The gateway variables that point it at the simulator at `sim`: each provider's base
+/// URL (the simulator's prefix) and the simulator's default key.
+pub fn sim_wiring(sim: &str) -> Vec<(&'static str, String)> {
+    vec![
         ("SECRY_BASE_URL", format!("{sim}/secry/v1")),
         ("SECTON_BASE_URL", format!("{sim}/secton/v1")),
         ("AIRFORCE_BASE_URL", format!("{sim}/airforce")),
@@ -129,18 +150,7 @@ fn gateway_service() -> Option<Service> {
         ("AIRFORCE_API_KEY", "sk-sim-airforce".to_owned()),
         ("SIRAYA_API_KEY", "sk-sim-siraya".to_owned()),
         ("GEMINI_PROXY_API_KEY", "sk-sim-gemini".to_owned()),
-    ];
-    match crate::gateway::command("dev", GATEWAY_PORT, &wiring) {
-        Ok(command) => Some(Service {
-            name: "gateway",
-            command,
-            ready_marker: "Ready on ",
-        }),
-        Err(e) => {
-            say(&format!("dev: gateway skipped: {e}"));
-            None
-        }
-    }
+    ]
 }
 
 /// Copies a service's output to ours, line by line with its name in front, and

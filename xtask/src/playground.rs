@@ -219,32 +219,37 @@ pub fn test_steps() -> Vec<crate::test::Step> {
         .current_dir(root())
         .env("PATH", util::tool_path());
     vec![crate::test::Step {
-        name: "playground (headless chromium, simulator)".to_owned(),
+        name: "playground (headless chromium, simulator, gateway)".to_owned(),
         command,
     }]
 }
 
-/// Starts the simulator on a free port and the playground server, builds the client
-/// package, runs `node --test` on `www/tests/*.test.mjs`, then stops the simulator.
+/// Starts the simulator on a free port, the built gateway wired to it (open, any
+/// origin) and the playground server, builds the client package, runs `node --test` on
+/// `www/tests/*.test.mjs` one file at a time, then stops them.
 pub fn tests_with_sim() -> Result {
     crate::build::run()?;
-    let (mut sim, sim_url) = start_sim()?;
-    let result = serve(
-        0,
-        &PageConfig {
-            sim: sim_url.clone(),
-            gateway: None,
-        },
-    )
-    .and_then(|url| {
-        util::say(&format!("playground at {url}, simulator at {sim_url}"));
-        let mut node = cmd("node");
-        node.args(["--test", "--test-reporter=spec"])
-            .args(test_files()?)
-            .env("PLAYGROUND_URL", &url)
-            .env("SWITCHBOARD_SIM_URL", &sim_url);
-        util::run("playground browser test (playwright-core)", node)
-    });
+    // Paced like `cargo xtask dev`, so a reply through the gateway visibly streams.
+    let (mut sim, sim_url) = start_sim(&["--chunk-delay-ms", "40"])?;
+    let result =
+        crate::gateway::start_for_tests("playground-tests", &sim_url, None).and_then(|gateway| {
+            let config = PageConfig {
+                sim: sim_url.clone(),
+                gateway: Some(format!("{}/v1", gateway.url)),
+            };
+            let url = serve(0, &config)?;
+            util::say(&format!("playground at {url}, simulator at {sim_url}"));
+            let mut node = cmd("node");
+            node.args(["--test", "--test-concurrency=1", "--test-reporter=spec"])
+                .args(test_files()?)
+                .env("PLAYGROUND_URL", &url)
+                .env("SWITCHBOARD_SIM_URL", &sim_url)
+                .env(
+                    "SWITCHBOARD_GATEWAY_URL",
+                    config.gateway.unwrap_or_default(),
+                );
+            util::run("playground browser test (playwright-core)", node)
+        });
     let _ = sim.kill();
     let _ = sim.wait();
     result.map(drop)
@@ -267,8 +272,9 @@ fn test_files() -> Result<Vec<String>> {
     Ok(files)
 }
 
-/// Builds and starts the simulator on a free port; returns it and its URL.
-pub fn start_sim() -> Result<(Child, String)> {
+/// Builds and starts the simulator on a free port with `extra` flags; returns it and
+/// its URL.
+pub fn start_sim(extra: &[&str]) -> Result<(Child, String)> {
     util::run("simulator build", {
         let mut c = cmd("cargo");
         c.args([
@@ -289,6 +295,7 @@ pub fn start_sim() -> Result<(Child, String)> {
     let exe = target.join("native").join("switchboard-sim");
     let mut sim = Command::new(&exe)
         .args(["--port", "0"])
+        .args(extra)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .spawn()

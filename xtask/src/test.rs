@@ -102,9 +102,12 @@ fn plan(quick: bool) -> Vec<Step> {
         &["test", "--workspace"],
     ));
     if !quick {
+        // The gateway is built first: the client and playground tests run through it.
+        let (gateway_build, gateway_e2e) = gateway_tests();
+        steps.extend(gateway_build);
         steps.extend(client_tests());
         steps.extend(crate::playground::test_steps());
-        steps.extend(gateway_tests());
+        steps.extend(gateway_e2e);
     }
     steps
 }
@@ -128,8 +131,8 @@ fn client_tests() -> Vec<Step> {
     if !root().join("crates/client").is_dir() {
         return Vec::new();
     }
-    // The tests need the simulator: this same binary starts it, runs wasm-pack with its
-    // URL and stops it (see `client_tests_with_sim`).
+    // The tests need the simulator and the gateway: this same binary starts them, runs
+    // wasm-pack with their URLs and stops them (see `client_tests_with_sim`).
     let exe = std::env::current_exe().unwrap_or_else(|_| "cargo-xtask".into());
     let mut command = Command::new(exe);
     command
@@ -137,7 +140,7 @@ fn client_tests() -> Vec<Step> {
         .current_dir(root())
         .env("PATH", util::tool_path());
     vec![Step {
-        name: "client tests (headless chrome, simulator)".to_owned(),
+        name: "client tests (headless chrome, simulator, gateway)".to_owned(),
         command,
     }]
 }
@@ -145,55 +148,59 @@ fn client_tests() -> Vec<Step> {
 /// The hidden xtask command behind the client-tests step.
 pub const CLIENT_TESTS_COMMAND: &str = "client-tests";
 
-/// Builds and starts the simulator on a free port, runs `wasm-pack test --headless
-/// --chrome crates/client` with `SWITCHBOARD_SIM_URL` set (the tests read it at build
-/// time), then builds the npm package and runs its JavaScript test
-/// (`crates/client/tests/js/run.mjs`, playwright-core), then stops the simulator.
+/// The gateway token the client tests send.
+const CLIENT_TESTS_TOKEN: &str = "gw-client-test-token";
+
+/// Builds and starts the simulator on a free port and the built gateway wired to it
+/// (building the gateway only when it was never built), runs `wasm-pack test --headless
+/// --chrome crates/client` with `SWITCHBOARD_SIM_URL`, `SWITCHBOARD_GATEWAY_URL` and
+/// `SWITCHBOARD_GATEWAY_TOKEN` set (the tests read them at build time), then builds the
+/// npm package, type-checks the TypeScript example against it and runs its JavaScript
+/// test (`crates/client/tests/js/run.mjs`, playwright-core); then stops both.
 pub fn client_tests_with_sim() -> Result {
-    let (mut sim, url) = crate::playground::start_sim()?;
+    // Streams paced a little, so an abort lands while the upstream is still sending.
+    let (mut sim, url) = crate::playground::start_sim(&["--chunk-delay-ms", "10"])?;
     util::say(&format!("simulator at {url}"));
-    let mut test = cmd("wasm-pack");
-    test.args(["test", "--headless", "--chrome", "crates/client"])
-        .env("SWITCHBOARD_SIM_URL", &url);
-    let mut result = util::run("client tests (headless chrome)", test);
-    if result.is_ok() {
-        // The built package as a user imports it, driven from JavaScript.
-        result = crate::build::run().and_then(|()| {
+    let result = crate::gateway::start_for_tests("client-tests", &url, Some(CLIENT_TESTS_TOKEN))
+        .and_then(|gateway| {
+            let gateway_url = format!("{}/v1", gateway.url);
+            let env = [
+                ("SWITCHBOARD_SIM_URL", url.as_str()),
+                ("SWITCHBOARD_GATEWAY_URL", gateway_url.as_str()),
+                ("SWITCHBOARD_GATEWAY_TOKEN", CLIENT_TESTS_TOKEN),
+            ];
+            let mut test = cmd("wasm-pack");
+            test.args(["test", "--headless", "--chrome", "crates/client"])
+                .envs(env);
+            util::run("client tests (headless chrome)", test)?;
+            // The built package as a user imports it: its types, then from JavaScript.
+            crate::build::run()?;
+            let mut tsc = cmd("tsc");
+            tsc.args(["--noEmit", "-p", "crates/client/tests/ts"]);
+            util::run("client package TypeScript check (tsc --noEmit)", tsc)?;
             let mut js = cmd("node");
-            js.arg("crates/client/tests/js/run.mjs")
-                .env("SWITCHBOARD_SIM_URL", &url);
+            js.arg("crates/client/tests/js/run.mjs").envs(env);
             util::run("client package from JavaScript (playwright-core)", js)
         });
-    }
     let _ = sim.kill();
     let _ = sim.wait();
     result.map(drop)
 }
 
-/// The gateway's build and integration tests, once `crates/gateway/tests` exists.
+/// The gateway's build and its integration tests, once `crates/gateway/tests` exists.
 ///
-/// The build is the verified recipe (worker-build pointed at the local wasm-bindgen,
-/// wasm-opt and esbuild so it never downloads). The end-to-end test is `#[ignore]`d in a
-/// plain `cargo test` (it needs this build and wrangler), so it runs here with
-/// `--include-ignored`, against the simulator and the Worker under `wrangler dev`.
-fn gateway_tests() -> Vec<Step> {
-    let root = root();
-    let gateway = root.join("crates/gateway");
-    if !gateway.join("tests").is_dir() {
-        return Vec::new();
+/// The build is the verified recipe ([`crate::gateway::build_command`]). The end-to-end
+/// test is `#[ignore]`d in a plain `cargo test` (it needs this build and wrangler), so it
+/// runs here with `--include-ignored`, against the simulator and the Worker under
+/// `wrangler dev`.
+fn gateway_tests() -> (Option<Step>, Option<Step>) {
+    if !root().join("crates/gateway/tests").is_dir() {
+        return (None, None);
     }
-    let bin = root.join("node_modules").join(".bin");
-    let mut build = Step::new(
-        "gateway build (worker-build)",
-        "worker-build",
-        &["--release"],
-    );
-    build
-        .command
-        .current_dir(&gateway)
-        .env("WASM_BINDGEN_BIN", "wasm-bindgen")
-        .env("WASM_OPT_BIN", bin.join("wasm-opt"))
-        .env("ESBUILD_BIN", bin.join("esbuild"));
+    let build = Step {
+        name: "gateway build (worker-build)".to_owned(),
+        command: crate::gateway::build_command(),
+    };
     let tests = Step::new(
         "gateway integration tests",
         "cargo",
@@ -206,5 +213,5 @@ fn gateway_tests() -> Vec<Step> {
             "--include-ignored",
         ],
     );
-    vec![build, tests]
+    (Some(build), Some(tests))
 }

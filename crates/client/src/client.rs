@@ -292,7 +292,8 @@ async fn create(client: Rc<Client>, params: JsValue, options: JsValue) -> Result
 impl Completions {
     /// Creates a chat completion: resolves with the completion, or with a `Stream`
     /// when `params.stream` is true. `options`: `{ signal, timeout, maxRetries, headers }`.
-    #[wasm_bindgen(unchecked_return_type = "Promise<ChatCompletion | Stream>")]
+    /// Declared in `types.rs` (one overload per `stream` value).
+    #[wasm_bindgen(skip_typescript)]
     pub fn create(
         &self,
         #[wasm_bindgen(unchecked_param_type = "ChatCompletionCreateParams")] params: JsValue,

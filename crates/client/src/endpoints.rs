@@ -234,6 +234,7 @@ impl Files {
     }
 
     /// `files.list()`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<FileObjectList>")]
     pub fn list(
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: Option<JsValue>,
@@ -245,6 +246,7 @@ impl Files {
     }
 
     /// `files.retrieve(id)`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<FileObject>")]
     pub fn retrieve(
         &self,
         id: &str,
@@ -257,6 +259,7 @@ impl Files {
     }
 
     /// `files.content(id)`: resolves with a `Response` of the bytes.
+    #[wasm_bindgen(unchecked_return_type = "Promise<Response>")]
     pub fn content(
         &self,
         id: &str,
@@ -276,6 +279,7 @@ impl Files {
     }
 
     /// `files.del(id)`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<FileDeleted>")]
     pub fn del(
         &self,
         id: &str,
@@ -331,6 +335,7 @@ impl Airforce {
 impl Airforce {
     /// `airforce.ask(prompt)`: a `Stream` of chunks (the web-search answer), whose
     /// `finalCompletion()` holds the whole text.
+    #[wasm_bindgen(unchecked_return_type = "Promise<Stream>")]
     pub fn ask(
         &self,
         prompt: &str,
@@ -371,10 +376,11 @@ impl Airforce {
     }
 
     /// `airforce.vision(url, model?)`: resolves with the description text.
+    #[wasm_bindgen(unchecked_return_type = "Promise<string>")]
     pub fn vision(
         &self,
         url: &str,
-        model: Option<String>,
+        #[wasm_bindgen(unchecked_optional_param_type = "string")] model: Option<String>,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: Option<JsValue>,
     ) -> Promise {
         let options = options.unwrap_or(JsValue::UNDEFINED);
@@ -405,10 +411,10 @@ impl Airforce {
 
     /// `airforce.sunoCreate({ prompt, model?, style?, instrumental?, custom? })`:
     /// resolves with `{ status, clips: [id, ...] }`.
-    #[wasm_bindgen(js_name = sunoCreate)]
+    #[wasm_bindgen(js_name = sunoCreate, unchecked_return_type = "Promise<SunoCreated>")]
     pub fn suno_create(
         &self,
-        params: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "SunoCreateParams")] params: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: Option<JsValue>,
     ) -> Promise {
         let options = options.unwrap_or(JsValue::UNDEFINED);
@@ -424,7 +430,7 @@ impl Airforce {
     }
 
     /// `airforce.sunoPoll(id)`: resolves with the clip's `{ status, audio_url, ... }`.
-    #[wasm_bindgen(js_name = sunoPoll)]
+    #[wasm_bindgen(js_name = sunoPoll, unchecked_return_type = "Promise<SunoClip>")]
     pub fn suno_poll(
         &self,
         id: &str,

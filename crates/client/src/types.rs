@@ -95,4 +95,18 @@ export interface ImagesResponse { created: number; data: { b64_json?: string; ur
 export interface SpeechCreateParams { model: string; input: string; voice?: string; response_format?: "mp3" }
 export interface FileObject { id: string; object: "file"; bytes: number; created_at: number; filename: string; purpose: string }
 export interface FileCreateParams { file: Blob; purpose: string; filename?: string }
+export interface FileObjectList { object: "list"; data: FileObject[]; [extra: string]: unknown }
+export interface FileDeleted { id: string; object: "file"; deleted: boolean }
+export interface ChatCompletionCreateParamsStreaming extends ChatCompletionCreateParams { stream: true }
+export interface ChatCompletionCreateParamsNonStreaming extends ChatCompletionCreateParams { stream?: false }
+export interface SunoCreateParams { prompt: string; model?: string; style?: string; instrumental?: boolean | "true" | "false"; custom?: boolean | "true" | "false" }
+export interface SunoCreated { status: string; clips: string[]; [extra: string]: unknown }
+export interface SunoClip { status: string; audio_url?: string; image_url?: string; [extra: string]: unknown }
+// Merged into the generated class, whose `create` has no declaration of its own.
+export interface Completions {
+  /** Creates a chat completion: a `Stream` when `params.stream` is true. */
+  create(params: ChatCompletionCreateParamsStreaming, options?: RequestOptions): Promise<Stream>;
+  create(params: ChatCompletionCreateParamsNonStreaming, options?: RequestOptions): Promise<ChatCompletion>;
+  create(params: ChatCompletionCreateParams, options?: RequestOptions): Promise<ChatCompletion | Stream>;
+}
 "#;

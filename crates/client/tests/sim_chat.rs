@@ -1,4 +1,5 @@
-//! The client against the real simulator, in headless Chromium: chat, streams, models, modes.
+//! The client against the real simulator, in headless Chromium: chat, streams, models,
+//! direct-mode options (gateway mode is `gateway.rs`).
 //!
 //! `cargo xtask test` starts the simulator and builds these tests with its URL in
 //! `SWITCHBOARD_SIM_URL`; by hand: start `switchboard-sim --port 0`, then
@@ -261,47 +262,4 @@ fn direct_mode_needs_consent_and_base_url() {
             .unwrap_or_default()
             .contains("secry")
     );
-}
-
-#[wasm_bindgen_test]
-async fn gateway_mode_chat_stream_models_and_errors() {
-    let sb = gateway("sk-sim-secry");
-    assert_eq!(sb.provider(), None);
-    let params = json(
-        r#"{"model":"secry/gemma-3-27b-it","messages":[{"role":"user","content":"count to 3"}]}"#,
-    );
-    let r = create(&sb, params, None)
-        .await
-        .unwrap_or_else(|e| panic!("{:?}", get(&e, "message")));
-    assert_eq!(
-        get(&r, "choices.0.message.content").as_string().as_deref(),
-        Some("1 2 3")
-    );
-
-    let params = json(
-        r#"{"model":"secry/gemma-3-27b-it","stream":true,"messages":[{"role":"user","content":"count to 3"}]}"#,
-    );
-    let stream = create(&sb, params, None).await.expect("stream");
-    let parts = JsFuture::from(collect(&stream)).await.expect("iteration");
-    let parts: Vec<String> = js_sys::Array::from(&parts)
-        .iter()
-        .filter_map(|v| v.as_string())
-        .collect();
-    assert_eq!(parts, ["1", " 2", " 3"]);
-
-    let list = JsFuture::from(sb.models().list(None))
-        .await
-        .expect("models");
-    assert!(js_sys::Array::from(&get(&list, "data")).length() > 0);
-
-    let err = create(
-        &gateway("sk-wrong"),
-        chat_params("secry", "hi", false),
-        None,
-    )
-    .await
-    .expect_err("401");
-    assert_eq!(name(&err), "AuthenticationError");
-    // A gateway's error names its provider in the body; this one does not.
-    assert!(get(&err, "provider").is_undefined());
 }

@@ -125,15 +125,18 @@ async fn retries_exhausted_and_disabled() {
 }
 
 #[wasm_bindgen_test]
-async fn abort_mid_stream() {
+async fn abort_mid_stream_cancels_the_upstream_request() {
     let sb = direct("secry");
+    let id = unique("abort");
     let ctl = web_sys::AbortController::new().expect("controller");
     let opts = Object::new();
     Reflect::set(&opts, &"signal".into(), &ctl.signal()).expect("set");
     Reflect::set(
         &opts,
         &"headers".into(),
-        &json(r#"{"x-sim-chunk-delay-ms":"100"}"#),
+        &json(&format!(
+            r#"{{"x-sim-chunk-delay-ms":"100","x-test-id":"{id}"}}"#
+        )),
     )
     .expect("set");
     let stream = create(
@@ -160,6 +163,10 @@ async fn abort_mid_stream() {
     let err = err.expect("an abort error");
     assert_eq!(name(&err), "APIUserAbortError");
     assert!(is_instance(&err, &Switchboard::api_user_abort_error()));
+    // The simulator saw the connection go away mid-answer.
+    let outcome =
+        settled_outcome(|e| get(e, "headers.x-test-id").as_string().as_deref() == Some(&id)).await;
+    assert_eq!(outcome, "cancelled");
 }
 
 #[wasm_bindgen_test]

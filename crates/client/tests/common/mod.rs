@@ -1,5 +1,6 @@
-//! Helpers shared by the simulator tests (`sim_*.rs`): the simulator's URL, clients per
-//! provider, JSON and property access, calls into returned JS objects, the request log.
+//! Helpers shared by the simulator and gateway tests (`sim_*.rs`, `gateway.rs`): the
+//! simulator's and the gateway's URLs, clients, JSON and property access, calls into
+//! returned JS objects, the simulator's request log and faults.
 // Each test binary uses a different subset of these helpers.
 #![allow(dead_code)]
 
@@ -26,6 +27,12 @@ export function faultOnce(fault) {
     return fetch(url, { ...init, headers });
   };
 }
+export function countingFetch() {
+  const f = (url, init) => { f.calls++; return fetch(url, init); };
+  f.calls = 0;
+  return f;
+}
+export function sleep(ms) { return new Promise((r) => setTimeout(r, ms)); }
 export function makeBlob(text) { return new Blob([text], { type: "text/plain" }); }
 export async function responseBytes(r) { return new Uint8Array(await r.arrayBuffer()); }
 export async function readAllLines(rs) {
@@ -41,6 +48,10 @@ extern "C" {
     /// A `fetch` that adds `x-sim-fault: fault` to its first request only.
     #[wasm_bindgen(js_name = faultOnce)]
     pub fn fault_once(fault: &str) -> JsValue;
+    /// A `fetch` that counts its calls in its `calls` property.
+    #[wasm_bindgen(js_name = countingFetch)]
+    pub fn counting_fetch() -> JsValue;
+    pub fn sleep(ms: u32) -> js_sys::Promise;
     #[wasm_bindgen(js_name = makeBlob)]
     pub fn make_blob(text: &str) -> JsValue;
     #[wasm_bindgen(js_name = responseBytes)]
@@ -159,6 +170,8 @@ pub async fn sim_json(method: &str, path: &str, body: Option<&str>) -> JsValue {
     Reflect::set(&init, &"method".into(), &method.into()).expect("set");
     if let Some(b) = body {
         Reflect::set(&init, &"body".into(), &b.into()).expect("set");
+        let headers = json(r#"{"content-type":"application/json"}"#);
+        Reflect::set(&init, &"headers".into(), &headers).expect("set");
     }
     let fetch: Function = Reflect::get(&js_sys::global(), &"fetch".into())
         .expect("fetch")
@@ -203,12 +216,69 @@ pub fn b64_prefix(b64: &str) -> String {
     b64.chars().take(8).collect()
 }
 
-/// Gateway mode speaks plain OpenAI to `baseURL`; SECRY's prefix on the simulator is an
-/// OpenAI-shaped server, so it stands in for a gateway here.
-pub fn gateway(key: &str) -> Switchboard {
+/// The simulator's request log, oldest first.
+pub async fn sim_log() -> js_sys::Array {
+    sim_json("GET", "/__sim/requests", None)
+        .await
+        .dyn_into()
+        .expect("an array")
+}
+
+/// The `response.outcome` of the last logged request `matches` accepts, polled (at most
+/// 100 times, 100 ms apart) until it is no longer `open`.
+pub async fn settled_outcome(matches: impl Fn(&JsValue) -> bool) -> String {
+    let mut outcome = String::from("(not logged)");
+    for _ in 0..100 {
+        let log = sim_log().await;
+        if let Some(entry) = log.iter().rev().find(|e| matches(e)) {
+            outcome = get(&entry, "response.outcome")
+                .as_string()
+                .unwrap_or_default();
+            if outcome != "open" {
+                break;
+            }
+        }
+        JsFuture::from(sleep(100)).await.expect("sleep");
+    }
+    outcome
+}
+
+/// Arms the simulator fault `fault` for the next `times` requests under `prefix`.
+pub async fn arm(fault: &str, times: u32, prefix: &str) {
+    let body = format!(r#"{{"fault":"{fault}","times":{times},"path_prefix":"{prefix}"}}"#);
+    sim_json("POST", "/__sim/faults", Some(&body)).await;
+}
+
+/// Disarms every simulator fault.
+pub async fn disarm() {
+    sim_json("DELETE", "/__sim/faults", None).await;
+}
+
+/// The real gateway's `/v1` URL (`SWITCHBOARD_GATEWAY_URL`, set at build time by
+/// `cargo xtask client-tests`, which starts the built Worker wired to the simulator).
+pub fn gateway_url() -> &'static str {
+    match option_env!("SWITCHBOARD_GATEWAY_URL") {
+        Some(url) => url,
+        None => panic!("SWITCHBOARD_GATEWAY_URL must be set when the tests are built"),
+    }
+}
+
+/// The token that gateway accepts (`SWITCHBOARD_GATEWAY_TOKEN`).
+pub fn gateway_token() -> &'static str {
+    option_env!("SWITCHBOARD_GATEWAY_TOKEN").unwrap_or("")
+}
+
+/// A gateway-mode client sending `key` as its token, with `extra` client options
+/// (`,"maxRetries":0`).
+pub fn gateway_with(key: &str, extra: &str) -> Switchboard {
     Switchboard::new(json(&format!(
-        r#"{{"baseURL":"{}/secry/v1","apiKey":"{key}"}}"#,
-        sim()
+        r#"{{"baseURL":"{}","apiKey":"{key}"{extra}}}"#,
+        gateway_url()
     )))
     .expect("gateway client")
+}
+
+/// A gateway-mode client with the right token.
+pub fn gateway() -> Switchboard {
+    gateway_with(gateway_token(), "")
 }

@@ -1,0 +1,149 @@
+// The playground in gateway mode, in headless Debian chromium driven by playwright-core:
+// the page talks to the real gateway (the built Worker under `wrangler dev`, wired to
+// the simulator). Started by `cargo xtask playground-tests`, which sets PLAYGROUND_URL,
+// SWITCHBOARD_SIM_URL and SWITCHBOARD_GATEWAY_URL (`…/v1`, also in the page's config).
+// Screenshots go to target/playground-screenshots/gateway-*.png.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+import { settledOutcome } from "./sim.mjs";
+
+const URL_ = process.env.PLAYGROUND_URL;
+const SIM = process.env.SWITCHBOARD_SIM_URL;
+const GATEWAY = process.env.SWITCHBOARD_GATEWAY_URL;
+if (!URL_ || !SIM || !GATEWAY) {
+  throw new Error("PLAYGROUND_URL, SWITCHBOARD_SIM_URL and SWITCHBOARD_GATEWAY_URL must be set");
+}
+const shots = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "target", "playground-screenshots");
+const T = 20000; // every wait is bounded
+
+let context;
+let page;
+let profile;
+const pageErrors = [];
+
+before(async () => {
+  await mkdir(shots, { recursive: true });
+  profile = await mkdtemp(join(tmpdir(), "playground-gw-chromium-"));
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROME_BIN || "/usr/bin/chromium",
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync"],
+    viewport: { width: 1200, height: 900 },
+  });
+  page = context.pages()[0] ?? (await context.newPage());
+  page.setDefaultTimeout(T);
+  page.on("pageerror", (e) => pageErrors.push(e.message));
+  await page.goto(`${URL_}?mode=gateway`);
+  await page.waitForSelector("body[data-ready=true]");
+});
+
+after(async () => {
+  await context?.close();
+  if (profile) await rm(profile, { recursive: true, force: true });
+});
+
+const shot = (name) => page.screenshot({ path: join(shots, `gateway-${name}.png`), fullPage: true });
+const text = (sel) => page.locator(sel).last().textContent();
+/** The "Last response" panel as `{name: value}`. */
+const headers = () => page.$$eval("#headers dt", (dts) =>
+  Object.fromEntries(dts.map((dt) => [dt.textContent, dt.nextElementSibling?.textContent ?? ""])));
+
+test("pickers are filled from the gateway's /v1/models", async () => {
+  assert.equal(await page.locator("#mode-gateway").isChecked(), true);
+  assert.equal(await page.inputValue("#base-url"), GATEWAY);
+  const providers = await page.locator("#provider option").allTextContents();
+  for (const p of ["secry", "secton", "airforce", "siraya", "gemini-proxy"]) {
+    assert.ok(providers.includes(p), `${p} in ${providers.join()}`);
+  }
+  await page.selectOption("#provider", "secry");
+  await page.waitForFunction(() => document.querySelector("#model").value.startsWith("secry/"));
+  const models = await page.locator("#model option").allTextContents();
+  assert.ok(models.includes("secry/gemma-3-27b-it"), models.join());
+  assert.ok(models.every((m) => m.startsWith("secry/")), models.join());
+  const h = await headers();
+  assert.equal(h.url, "/v1/models");
+  assert.equal(h["x-ratelimit-limit"], "1000");
+  await shot("models");
+});
+
+test("streams a chat reply through the gateway in several visible steps", async () => {
+  await page.selectOption("#model", "secry/gemma-3-27b-it");
+  await page.fill("#prompt", "count to 30");
+  await page.click("#send");
+  const reply = page.locator("#log li.assistant").last();
+  const lengths = new Set();
+  const deadline = Date.now() + T;
+  for (;;) {
+    const state = await reply.getAttribute("data-state");
+    const len = ((await reply.locator(".text").textContent()) ?? "").length;
+    if (state === "done") break;
+    if (len > 0) lengths.add(len);
+    assert.ok(state !== "error", await text("#error"));
+    assert.ok(Date.now() < deadline, "the stream did not finish");
+    await page.waitForTimeout(15);
+  }
+  assert.ok(lengths.size >= 3, `only ${lengths.size} partial lengths seen before the end`);
+  const all = Array.from({ length: 30 }, (_, i) => i + 1).join(" ");
+  assert.equal(await reply.locator(".text").textContent(), all);
+  assert.equal(await reply.getAttribute("data-finish"), "stop");
+  // The rate-limit headers of the gateway's answer are on show.
+  const h = await headers();
+  assert.equal(h.url, "/v1/chat/completions");
+  assert.equal(h["x-ratelimit-limit"], "1000");
+  assert.match(h["x-ratelimit-remaining"] ?? "", /^\d+$/);
+  assert.match(h["x-ratelimit-reset"] ?? "", /^\d+$/);
+  assert.ok(h["x-request-id"], "x-request-id shown");
+  await shot("streamed");
+});
+
+test("Stop aborts the stream and the gateway's upstream request", async () => {
+  await page.fill("#prompt", "count to 402");
+  await page.click("#send");
+  const reply = page.locator("#log li.assistant").last();
+  await page.waitForFunction(
+    () => (document.querySelector("#log li.assistant:last-child .text")?.textContent ?? "").length > 10,
+  );
+  await page.click("#stop");
+  await page.waitForSelector("#log li.assistant:last-child[data-state=stopped]");
+  const at = await reply.locator(".text").textContent();
+  await page.waitForTimeout(500);
+  assert.equal(await reply.locator(".text").textContent(), at, "text still grows after Stop");
+  assert.ok(!at.endsWith(" 402"), "the stream had already finished");
+  assert.equal(await page.locator("#send").isEnabled(), true);
+  await shot("stopped");
+  assert.equal(await settledOutcome(SIM, "count to 402"), "cancelled", "upstream still streaming");
+});
+
+test("an upstream 429 through the gateway shows its kind and a Retry-After countdown", async () => {
+  await page.click("#clear");
+  await page.click("#settings summary");
+  // Longer than the gateway waits itself (RETRY_MAX_WAIT_MS), so the 429 comes back.
+  await page.fill("#fault", "retry-after=30");
+  await page.fill("#prompt", "hello");
+  await page.click("#send");
+  await page.waitForSelector("#error:not([hidden])");
+  assert.match(await text("#error .kind"), /^RateLimitError \(429\)$/);
+  assert.ok(await page.textContent("#error [data-fact='request id']"), "request id shown");
+  const first = Number(await page.getAttribute("#retry-countdown", "data-left"));
+  assert.ok(first >= 29 && first <= 30, `countdown starts at ${first}`);
+  await page.waitForFunction(
+    (n) => Number(document.querySelector("#retry-countdown")?.dataset.left) < n, first,
+  );
+  assert.match(await text("#retry-countdown"), /^Retry after \d+ s$/);
+  const h = await headers();
+  assert.match(h.status, /^429/);
+  assert.equal(h["retry-after"], "30");
+  assert.equal(h["x-ratelimit-limit"], "1000");
+  await shot("429");
+  await page.fill("#fault", "");
+});
+
+test("no page errors", () => {
+  assert.deepEqual(pageErrors, []);
+});
