@@ -27,9 +27,10 @@ const types = { ".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "a
 /** The README's client example, pointed at our gateway (its only two edits). */
 async function readmeExample() {
   const text = await readFile(readme, "utf8");
-  const block = text.match(/```js\n(import init, \{ Switchboard \} from "switchboard-client";[\s\S]*?)```/);
+  // The block may sit indented in a list item: take it as written, minus the indent.
+  const block = text.match(/^( *)```js\n(\1import init, \{ Switchboard \} from "switchboard-client";[\s\S]*?)^\1```/m);
   if (!block) throw new Error("README.md has no ```js block importing switchboard-client");
-  let code = block[1];
+  let code = block[2].split("\n").map((l) => l.slice(block[1].length)).join("\n");
   for (const [from, to] of [['"http://127.0.0.1:8787/v1"', gateway], ['"a-gateway-token"', token]]) {
     if (!code.includes(from)) throw new Error(`the README example no longer contains ${from}`);
     code = code.replace(from, JSON.stringify(to));
