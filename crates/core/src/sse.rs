@@ -84,8 +84,9 @@ impl SseParser {
 
     /// Pushes bytes, appending every event they complete to `out`.
     ///
-    /// Fails with [`Error::TooLarge`] when one event outgrows the cap; the parser
-    /// should then be dropped.
+    /// Fails with [`Error::TooLarge`] when one event outgrows the cap, or
+    /// [`Error::BadResponse`] when an event's data is not valid UTF-8; the parser should
+    /// then be dropped.
     pub fn feed(&mut self, bytes: &[u8], out: &mut Vec<SseEvent>) -> Result<(), Error> {
         self.feed_with(bytes, |e| out.push(e.to_owned()))
     }
@@ -145,7 +146,9 @@ impl SseParser {
     /// [`finish`](Self::finish), handing the last event to `on_event`.
     pub fn finish_with<F: FnMut(SseEventRef<'_>)>(&mut self, mut on_event: F) {
         if self.line.is_empty() && self.has_data {
-            self.dispatch(&mut on_event);
+            // A last event that is not UTF-8 is dropped: the stream then ends without it,
+            // which its decoder reports as a cut.
+            let _ = self.dispatch(&mut on_event);
         }
     }
 
@@ -165,8 +168,7 @@ impl SseParser {
         on_event: &mut F,
     ) -> Result<(), Error> {
         if line.is_empty() {
-            self.dispatch(on_event);
-            return Ok(());
+            return self.dispatch(on_event);
         }
         if line.first() == Some(&b':') {
             return Ok(());
@@ -195,21 +197,34 @@ impl SseParser {
         Ok(())
     }
 
-    fn dispatch<F: FnMut(SseEventRef<'_>)>(&mut self, on_event: &mut F) {
+    /// Hands the pending event to `on_event`. Data that is not UTF-8 is an error rather
+    /// than replacement characters: JSON must be UTF-8, and a plain answer with such
+    /// bytes is refused too, so a stream must not deliver them as content.
+    fn dispatch<F: FnMut(SseEventRef<'_>)>(&mut self, on_event: &mut F) -> Result<(), Error> {
         if !self.has_data {
             // An event with no data is not dispatched; its fields are reset.
             self.event = None;
-            return;
+            return Ok(());
         }
-        on_event(SseEventRef {
-            event: self.event.as_deref(),
-            data: &String::from_utf8_lossy(&self.data),
-            id: self.id.as_deref(),
-        });
+        let result = match core::str::from_utf8(&self.data) {
+            Ok(data) => {
+                on_event(SseEventRef {
+                    event: self.event.as_deref(),
+                    data,
+                    id: self.id.as_deref(),
+                });
+                Ok(())
+            }
+            Err(_) => Err(Error::BadResponse {
+                message: String::from("a stream event's data is not valid UTF-8"),
+                provider: None,
+            }),
+        };
         // Keep the buffer's capacity for the next event.
         self.data.clear();
         self.has_data = false;
         self.event = None;
+        result
     }
 }
 
@@ -278,6 +293,21 @@ mod tests {
             p.feed(&input[cut..], &mut out).unwrap();
             assert_eq!(data(&out), ["h\u{e9}llo \u{1F600}"]);
         }
+    }
+
+    #[test]
+    fn data_that_is_not_utf8_is_an_error_not_replacement_characters() {
+        let mut p = SseParser::default();
+        let mut out = Vec::new();
+        p.feed(b"data: {\"a\":\"ok\"}\n\n", &mut out).unwrap();
+        let bad = p.feed(b"data: {\"a\":\"\xc3\x28\"}\n\n", &mut out);
+        assert!(matches!(bad, Err(Error::BadResponse { .. })), "{bad:?}");
+        assert_eq!(data(&out), ["{\"a\":\"ok\"}"]);
+        // A last, unterminated event with such bytes is dropped, never delivered.
+        let mut p = SseParser::default();
+        p.feed(b"data: \xff\n", &mut out).unwrap();
+        p.finish(&mut out);
+        assert_eq!(out.len(), 1);
     }
 
     #[test]
