@@ -5,7 +5,9 @@
 
 mod bench;
 mod build;
+mod canary;
 mod dev;
+mod faults;
 mod gateway;
 mod playground;
 mod setup;
@@ -31,6 +33,10 @@ Commands:
                    environment; prints `ready on http://127.0.0.1:PORT`
   build            the browser client's npm package in crates/client/pkg (wasm-pack,
                    target web, wasm-opt -Oz) and its gzipped size
+  faults [--prebuilt]  the fault matrix: every simulator fault x {plain, stream} x {browser
+                   client direct, browser client via the gateway, OpenAI SDK via the
+                   gateway}; writes its section of docs/reliability.md, fails on any FAIL
+                   cell or gateway panic; --prebuilt reuses the built package and Worker
   bench [NAME...]  run the named benchmarks (all that exist when none is named);
                    `bench --list` lists them
   help             this text
@@ -49,6 +55,8 @@ fn main() -> ExitCode {
         "sim" => sim::run(rest),
         "gateway" => gateway::run(rest),
         "bench" => bench::run(rest),
+        "faults" => faults::run(rest),
+        canary::SCAN_COMMAND => no_args(rest).and_then(|()| canary::scan_command()),
         "build" => no_args(rest).and_then(|()| build::run()),
         test::CLIENT_TESTS_COMMAND => no_args(rest).and_then(|()| test::client_tests_with_sim()),
         playground::TESTS_COMMAND => no_args(rest).and_then(|()| playground::tests_with_sim()),

@@ -108,6 +108,8 @@ fn plan(quick: bool) -> Vec<Step> {
         steps.extend(client_tests());
         steps.extend(crate::playground::test_steps());
         steps.extend(gateway_e2e);
+        steps.extend(crate::faults::test_step());
+        steps.push(crate::canary::scan_step());
     }
     steps
 }
@@ -201,7 +203,7 @@ fn gateway_tests() -> (Option<Step>, Option<Step>) {
         name: "gateway build (worker-build)".to_owned(),
         command: crate::gateway::build_command(),
     };
-    let tests = Step::new(
+    let mut tests = Step::new(
         "gateway integration tests",
         "cargo",
         &[
@@ -213,5 +215,6 @@ fn gateway_tests() -> (Option<Step>, Option<Step>) {
             "--include-ignored",
         ],
     );
+    crate::canary::arm(&mut tests.command);
     (Some(build), Some(tests))
 }
