@@ -20,7 +20,7 @@ const DRIVER: &str = "crates/client/bench/run.mjs";
 const BASELINE: &str = "JS baseline";
 
 /// The headline variant, held to the target (named by the page).
-const WASM: &str = "wasm client";
+const WASM: &str = "wasm client (for await)";
 
 /// Issue 6's target: wasm throughput at least this × the JS baseline's.
 const TARGET: f64 = 1.0;
@@ -56,13 +56,14 @@ pub fn run(quick: bool, runs: usize) -> Result<String> {
     let mut tables = Vec::new();
     let mut last = Run::default();
     for n in 1..=runs {
+        let load = load_average();
         say(&format!(
-            "==> bench browser: run {n} of {runs}: node {DRIVER}"
+            "==> bench browser: run {n} of {runs} (load average {load}): node {DRIVER}"
         ));
         let out = parse(&drive(quick)?)?;
         let table = table(&out)?;
         say(&format!("\nbrowser, run {n}\n{table}"));
-        tables.push(table);
+        tables.push((load, table));
         last = out;
     }
     Ok(section(&last, &tables))
@@ -166,7 +167,7 @@ fn table(run: &Run) -> Result<String> {
             .find(|b| b.shape == f.shape && b.variant.starts_with(BASELINE))
             .ok_or_else(|| format!("bench browser: no baseline figure for {}", f.shape))?;
         let ratio = base.ms / f.ms;
-        let mark = if f.variant.starts_with(WASM) {
+        let mark = if f.variant == WASM {
             let verdict = if ratio >= TARGET { "met" } else { "missed" };
             format!("**{ratio:.2}×** (target ≥ {TARGET:.1}×: {verdict})")
         } else {
@@ -189,7 +190,7 @@ fn table(run: &Run) -> Result<String> {
 }
 
 /// The section: when and where, versions, method, one table per run.
-fn section(last: &Run, tables: &[String]) -> String {
+fn section(last: &Run, tables: &[(String, String)]) -> String {
     let esp = installed("eventsource-parser");
     let pw = installed("playwright-core");
     let streams: String = last
@@ -200,30 +201,46 @@ fn section(last: &Run, tables: &[String]) -> String {
     let mut s = format!(
         "## Browser (wasm client vs JS baseline)\n\n{}\n\
          Versions: {}, eventsource-parser {esp}, playwright-core {pw}, {}.\n\n\
-         Method: `{DRIVER}` serves a page and the built package (`cargo xtask build`:\n\
-         release, `wasm-opt -Oz`) on loopback to headless Chromium. Each stream is built\n\
-         in the page like the core bench's capture (same words, escapes, non-ASCII, a\n\
-         tool-call fragment every 97th event) in the shape of a core fixture, ~20000 content\n\
-         events, and cut into 1–4 kB pieces (fixed seed). Both paths get those pieces from a\n\
-         `Response` over a `ReadableStream`: the wasm client through its injected `fetch`\n\
-         (`chat.completions.create({{stream: true}})`, the path a user's stream takes), the\n\
-         baseline as eventsource-parser over `TextDecoder` text, `JSON.parse` per event and\n\
-         the finish reason normalized; both consumed by the same `for await` loop reading\n\
-         each delta's content. Before timing, both must give the same chunk count, content\n\
-         and finish reason. Rounds interleave the paths; best time after 2 warm-up rounds,\n\
-         up to 7 rounds or 20 s per stream. Target (issues 6 and 10): wasm ≥ 1.0× the\n\
-         baseline's throughput. Two more rows split the cost: the wasm client drained by\n\
-         `finalCompletion()` (no per-chunk trip through the async iterator), and\n\
-         `JSON.parse` of the events' data alone (no framing, no stream: the least any path\n\
-         handing out JS objects pays).\n\nStreams:\n{streams}",
+         Method: `{DRIVER}` serves a page and the built package\n\
+         (`cargo xtask build`: release, `wasm-opt -Oz`) on loopback to headless Chromium.\n\
+         Each stream is built in the page like the core bench's capture (same words,\n\
+         escapes, non-ASCII, a tool-call fragment every 97th event) in the shape of a core\n\
+         fixture, ~20000 content events, and cut into 1–4 kB pieces (fixed seed). Both\n\
+         paths get those pieces from a `Response` over a `ReadableStream`: the wasm client\n\
+         through its injected `fetch` (`chat.completions.create({{stream: true}})`, the path a\n\
+         user's stream takes), the baseline as eventsource-parser over `TextDecoder` text,\n\
+         `JSON.parse` per event and the finish reason normalized; both consumed by the same\n\
+         `for await` loop reading each delta's content. Before timing, both must give the\n\
+         same chunk count, content and finish reason. Rounds interleave the paths; best time\n\
+         after 2 warm-up rounds, up to 7 rounds or 20 s per stream. Target (issues 6 and\n\
+         10): wasm ≥ 1.0× the baseline's throughput. Two more rows split the cost: the wasm\n\
+         client drained by `finalCompletion()` (no per-chunk trip through the async\n\
+         iterator), and `JSON.parse` of the events' data alone (no framing, no stream: the\n\
+         least any path handing out JS objects pays).\n\nStreams:\n{streams}",
         report::measured_by("cargo xtask bench browser"),
         last.browser,
         report::first_line("node", &["--version"]).replace('v', "Node "),
     );
-    for (n, t) in tables.iter().enumerate() {
-        s.push_str(&format!("\n### Run {}\n\n{t}", n + 1));
+    for (n, (load, t)) in tables.iter().enumerate() {
+        s.push_str(&format!(
+            "\n### Run {} (load average {load} at its start)\n\n{t}",
+            n + 1
+        ));
     }
+    s.push_str(NOTE);
     s
+}
+
+/// What the figures do not show by themselves.
+const NOTE: &str = "\nOther processes on the machine are not stopped by the harness: compare rows\n\
+within one run, and runs for noise.\n";
+
+/// The 1-minute load average from /proc, or `unknown`.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "unknown".to_owned())
 }
 
 /// The version of the npm package `name` installed under node_modules, or `unknown`.
