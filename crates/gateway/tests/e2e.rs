@@ -22,14 +22,15 @@ fn chat(model: &str, stream: bool) -> Value {
 #[ignore = "needs worker-build output and wrangler; `cargo xtask test` runs it"]
 async fn gateway_end_to_end() -> TestResult {
     let _one = ONE_GATEWAY.lock().await;
+    let keys = support::keys();
     let sim = switchboard_sim::serve(switchboard_sim::Config {
         stream_chunks: Some(4),
         chunk_delay: Duration::from_millis(150),
+        keys: keys.clone(),
         ..switchboard_sim::Config::default()
     })
     .await?;
     let s = sim.base_url();
-    let keys = switchboard_sim::Keys::default();
     let vars = [
         ("SECRY_BASE_URL", format!("{s}/secry/v1")),
         ("SECTON_BASE_URL", format!("{s}/secton/v1")),

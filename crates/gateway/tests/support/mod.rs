@@ -51,6 +51,10 @@ impl Drop for Gateway {
         }
         let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
         let _ = self.child.wait();
+        // The gateway's own output, for the key canary scan (`cargo xtask test`).
+        if let Ok(log) = std::fs::read(self.dir.join("wrangler.log")) {
+            capture("wrangler", &log);
+        }
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
@@ -171,4 +175,44 @@ pub async fn arm_times(
         .await?;
     assert!(r.status().is_success(), "arming {fault}: {}", r.status());
     Ok(())
+}
+
+/// The simulator's keys for this run: `cargo xtask test` puts fresh canaries in
+/// `SIM_*_KEY` (and the same in the gateway's `*_API_KEY`); a test run on its own gets
+/// the simulator's fixed keys.
+#[allow(dead_code)] // not every test binary uses it
+pub fn keys() -> switchboard_sim::Keys {
+    let fixed = switchboard_sim::Keys::default();
+    let key = |var: &str, fixed: String| {
+        std::env::var(var)
+            .ok()
+            .filter(|v| !v.is_empty())
+            .unwrap_or(fixed)
+    };
+    switchboard_sim::Keys {
+        secry: key("SIM_SECRY_KEY", fixed.secry),
+        secton: key("SIM_SECTON_KEY", fixed.secton),
+        airforce: key("SIM_AIRFORCE_KEY", fixed.airforce),
+        siraya: key("SIM_SIRAYA_KEY", fixed.siraya),
+        gemini: key("SIM_GEMINI_KEY", fixed.gemini),
+    }
+}
+
+/// Keeps `bytes` (a body, headers, events, an error message, a log seen through the
+/// gateway) under `SWITCHBOARD_CAPTURE_DIR` for the key canary scan; a no-op when it is
+/// not set. Files are named `<label>-<pid>-<n>`.
+#[allow(dead_code)] // not every test binary uses it
+pub fn capture(label: &str, bytes: &[u8]) {
+    static SEQ: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let Some(dir) = std::env::var_os("SWITCHBOARD_CAPTURE_DIR").filter(|d| !d.is_empty()) else {
+        return;
+    };
+    let n = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = PathBuf::from(dir);
+    let name = format!("{label}-{}-{n}", std::process::id());
+    if let Err(e) =
+        std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(dir.join(&name), bytes))
+    {
+        eprintln!("capture {name}: {e}");
+    }
 }
