@@ -11,6 +11,7 @@
 pub mod airforce;
 pub mod auth;
 pub mod chat;
+pub mod clock;
 pub mod config;
 pub mod cors;
 pub mod errors;

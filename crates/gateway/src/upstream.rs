@@ -6,14 +6,14 @@
 use std::pin::pin;
 use std::time::Duration;
 
-use futures_util::StreamExt;
 use futures_util::future::{Either, select};
 use switchboard_core::http::{HttpRequest, Method as CoreMethod, ResponseHead};
 use switchboard_core::{Error, ProviderId};
 use worker::wasm_bindgen::JsValue;
-use worker::{AbortController, ByteStream, Date, Delay, Fetch, Headers, Method, Request};
+use worker::{AbortController, Delay, Fetch, Headers, Method, Request};
 use worker::{RequestInit, Response};
 
+use crate::clock::Clock;
 use crate::config::{Config, Retry, Timeouts};
 
 /// Aborts the upstream fetch when dropped, unless [`Guard::finished`] was called: a
@@ -138,47 +138,6 @@ pub fn head(response: &Response, now_secs: u64) -> ResponseHead {
         head.header(&name, &value);
     }
     head
-}
-
-/// The idle and total time limits of one body being read.
-pub struct Clock {
-    timeouts: Timeouts,
-    started_ms: u64,
-}
-
-impl Clock {
-    /// Starts the total-time clock now.
-    pub fn start(timeouts: Timeouts) -> Clock {
-        Clock {
-            timeouts,
-            started_ms: Date::now().as_millis(),
-        }
-    }
-
-    /// The next piece of `body`, `None` at its end, or a 504 [`Error::Timeout`] when
-    /// nothing came within the idle limit or the total limit passed.
-    pub async fn next(&mut self, body: &mut ByteStream) -> Result<Option<Vec<u8>>, Error> {
-        let Timeouts {
-            idle_ms, total_ms, ..
-        } = self.timeouts;
-        let elapsed = Date::now().as_millis().saturating_sub(self.started_ms);
-        let left = total_ms.saturating_sub(elapsed);
-        if left == 0 {
-            return Err(Error::Timeout { after_ms: total_ms });
-        }
-        let wait = idle_ms.min(left);
-        let limit = pin!(Delay::from(Duration::from_millis(wait)));
-        match select(body.next(), limit).await {
-            Either::Left((Some(Ok(bytes)), _)) => Ok(Some(bytes)),
-            Either::Left((Some(Err(e)), _)) => Err(Error::StreamInterrupted {
-                message: format!("the provider's answer broke off: {e}"),
-            }),
-            Either::Left((None, _)) => Ok(None),
-            Either::Right(_) => Err(Error::Timeout {
-                after_ms: if wait == idle_ms { idle_ms } else { total_ms },
-            }),
-        }
-    }
 }
 
 /// Reads a provider's body, failing past `limit` bytes or past the time limits.
