@@ -192,6 +192,7 @@ async function switchMode(mode) {
   $(`mode-${mode}`).checked = true;
   $("base-url").value = mode === "gateway" ? GATEWAY ?? "" : "";
   $("api-key-label").textContent = mode === "gateway" ? "Gateway token (optional)" : "Provider API key";
+  $("delay").disabled = mode === "gateway";
   if (mode === "direct") {
     setOptions($("provider"), Object.keys(PREFIX), "siraya");
   }
@@ -297,6 +298,7 @@ async function sendChat(ev) {
   const sb = client(state.mode === "direct" ? provider : undefined);
   state.history.push({ role: "user", content: text });
   bubble("user", text);
+  $("prompt").value = "";
   const controller = new AbortController();
   state.controller = controller;
   $("send").disabled = true;

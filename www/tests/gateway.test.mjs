@@ -129,7 +129,9 @@ test("an upstream 429 through the gateway shows its kind and a Retry-After count
   await page.click("#send");
   await page.waitForSelector("#error:not([hidden])");
   assert.match(await text("#error .kind"), /^RateLimitError \(429\)$/);
-  assert.ok(await page.textContent("#error [data-fact='request id']"), "request id shown");
+  const requestId = await page.textContent("#error [data-fact='request id']");
+  assert.match(requestId, /^\S+$/);
+  assert.notEqual(requestId, "(none sent)", "the gateway's x-request-id is shown");
   const first = Number(await page.getAttribute("#retry-countdown", "data-left"));
   assert.ok(first >= 29 && first <= 30, `countdown starts at ${first}`);
   await page.waitForFunction(
