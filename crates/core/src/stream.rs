@@ -7,7 +7,7 @@
 //! the whole non-stream answer. A stream that ends with neither `[DONE]` nor a finish
 //! reason ends in [`Error::StreamInterrupted`], never in a clean `Done`.
 
-use crate::decode::{decode_chat, normalize_finish};
+use crate::decode::{decode_chat, embedded_error, normalize_finish};
 use crate::error::{ApiError, Error};
 use crate::http::{ResponseHead, ResponseKind};
 use crate::limits::Limits;
@@ -15,7 +15,7 @@ use crate::provider::ProviderId;
 use crate::sse::{SseEventRef, SseParser};
 use crate::types::{
     ChatCompletion, ChatCompletionChunk, ChunkChoice, Delta, ErrorBody, Extra, FinishReason,
-    FunctionCallDelta, Role, ToolCallDelta,
+    FunctionCallDelta, Role, ToolCallDelta, Usage,
 };
 use alloc::boxed::Box;
 use alloc::format;
@@ -62,6 +62,10 @@ pub struct StreamDecoder {
     received: usize,
     ended: bool,
     saw_finish: bool,
+    /// A chunk carried `usage` (the provider honoured `include_usage`, or sends it anyway).
+    saw_usage: bool,
+    /// The provider's chunk id, for a usage chunk the gateway adds.
+    last_id: String,
 }
 
 impl StreamDecoder {
@@ -93,6 +97,8 @@ impl StreamDecoder {
             received: 0,
             ended: false,
             saw_finish: false,
+            saw_usage: false,
+            last_id: String::new(),
         }
     }
 
@@ -195,8 +201,7 @@ impl StreamDecoder {
                 self.mode = Mode::Sse(parser);
                 if !self.ended {
                     if self.saw_finish && !partial {
-                        self.ended = true;
-                        out(StreamEvent::Done);
+                        self.done(out);
                     } else {
                         self.interrupted(out, "the stream ended before [DONE] or a finish reason");
                     }
@@ -210,8 +215,7 @@ impl StreamDecoder {
                 if !self.ended {
                     let chunk = self.synth_chunk(Delta::default(), Some(FinishReason::Stop));
                     out(StreamEvent::Chunk(chunk));
-                    self.ended = true;
-                    out(StreamEvent::Done);
+                    self.done(out);
                 }
             }
             Mode::Fake(body) => {
@@ -231,7 +235,27 @@ impl StreamDecoder {
         }
     }
 
+    /// Ends a complete stream. When usage was asked for and the provider sent none
+    /// (some never do), a usage chunk (empty `choices`, zero counts: the provider
+    /// reported none) comes first, so the caller always gets OpenAI's last chunk.
+    fn done(&mut self, out: &mut dyn FnMut(StreamEvent)) {
+        self.ended = true;
+        if self.ctx.include_usage && !self.saw_usage {
+            let mut chunk = self.synth_chunk(Delta::default(), None);
+            chunk.choices.clear();
+            chunk.usage = Some(Usage::default());
+            if !self.last_id.is_empty() {
+                chunk.id.clone_from(&self.last_id);
+            }
+            out(StreamEvent::Chunk(chunk));
+        }
+        out(StreamEvent::Done);
+    }
+
     fn end_with(&mut self, out: &mut dyn FnMut(StreamEvent), error: Error) {
+        if self.ended {
+            return; // Nothing follows the first terminal event.
+        }
         self.ended = true;
         out(StreamEvent::Error(error));
     }
@@ -247,8 +271,7 @@ impl StreamDecoder {
         }
         let data = event.data.trim();
         if data == "[DONE]" {
-            self.ended = true;
-            out(StreamEvent::Done);
+            self.done(out);
             return;
         }
         if data.is_empty() {
@@ -258,7 +281,11 @@ impl StreamDecoder {
         match serde_json::from_str::<ChatCompletionChunk>(data) {
             Ok(mut chunk) if !is_error_event && !is_error_object(&chunk) => {
                 self.normalize(&mut chunk);
-                out(StreamEvent::Chunk(chunk));
+                // Usage only when asked, as OpenAI does: a usage-only chunk nobody
+                // asked for is dropped.
+                if !chunk.choices.is_empty() || chunk.usage.is_some() {
+                    out(StreamEvent::Chunk(chunk));
+                }
             }
             _ => {
                 let error = self.in_stream_error(data);
@@ -268,6 +295,15 @@ impl StreamDecoder {
     }
 
     fn normalize(&mut self, chunk: &mut ChatCompletionChunk) {
+        if self.ctx.include_usage && self.last_id != chunk.id {
+            self.last_id.clone_from(&chunk.id);
+        }
+        if chunk.usage.is_some() {
+            self.saw_usage = true;
+            if !self.ctx.include_usage {
+                chunk.usage = None;
+            }
+        }
         if chunk.model.is_empty() {
             chunk.model.clone_from(&self.ctx.model);
         }
@@ -287,22 +323,11 @@ impl StreamDecoder {
     fn in_stream_error(&self, data: &str) -> Error {
         let provider = Some(self.provider.to_string());
         if let Ok(body) = serde_json::from_str::<ErrorBody>(data) {
-            let status = body
-                .error
-                .code
-                .as_deref()
-                .and_then(|c| c.parse::<u16>().ok())
-                .filter(|s| (400..600).contains(s))
-                .unwrap_or(502);
-            return Error::InStream(Box::new(ApiError {
-                status,
-                message: body.error.message,
-                kind: body.error.kind,
-                param: body.error.param,
-                code: body.error.code,
+            let base = ApiError {
                 provider,
                 ..ApiError::default()
-            }));
+            };
+            return Error::InStream(Box::new(embedded_error(body.error, base)));
         }
         #[derive(Deserialize)]
         struct Flat {
@@ -452,4 +477,54 @@ pub fn completion_to_chunks(c: &ChatCompletion, include_usage: bool) -> Vec<Chat
         out.push(last);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CHUNK: &str = "data: {\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"hi\"},\"finish_reason\":\"stop\"}]}\n\n";
+    const USAGE: &str = "data: {\"id\":\"c1\",\"choices\":[],\"usage\":{\"prompt_tokens\":2,\"completion_tokens\":1,\"total_tokens\":3}}\n\n";
+
+    /// The chunks of `body` decoded with `include_usage`, as (choices, usage) pairs.
+    fn decode(body: &str, include_usage: bool) -> Vec<(usize, Option<u64>)> {
+        let mut head = ResponseHead::new(200, 0);
+        head.header("content-type", "text/event-stream");
+        let ctx = StreamContext {
+            model: String::from("m"),
+            now: 0,
+            include_usage,
+        };
+        let kind = ResponseKind::Sse;
+        let mut d = StreamDecoder::new(ProviderId::Siraya, kind, &head, ctx, Limits::DEFAULT);
+        let mut events = d.feed(body.as_bytes());
+        events.extend(d.finish());
+        assert!(
+            matches!(events.last(), Some(StreamEvent::Done)),
+            "{events:?}"
+        );
+        events
+            .iter()
+            .filter_map(|e| match e {
+                StreamEvent::Chunk(c) => {
+                    assert_eq!(c.id, "c1");
+                    Some((c.choices.len(), c.usage.as_ref().map(|u| u.total_tokens)))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn usage_only_when_asked() {
+        let with = format!("{CHUNK}{USAGE}data: [DONE]\n\n");
+        assert_eq!(decode(&with, true), [(1, None), (0, Some(3))]);
+        assert_eq!(decode(&with, false), [(1, None)]);
+        // A provider that never sends usage: asked, a zero usage chunk is added (also
+        // when the stream ends on its finish reason without `[DONE]`).
+        let without = format!("{CHUNK}data: [DONE]\n\n");
+        assert_eq!(decode(&without, true), [(1, None), (0, Some(0))]);
+        assert_eq!(decode(&without, false), [(1, None)]);
+        assert_eq!(decode(CHUNK, true), [(1, None), (0, Some(0))]);
+    }
 }
