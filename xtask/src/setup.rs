@@ -39,6 +39,10 @@ const WORKER_BUILD: CargoTool = CargoTool {
 const WASM_PACK_VERSION: &str = "0.15.1";
 /// Pinned version of worker-build (matches the `worker` crate 0.8.7).
 const WORKER_BUILD_VERSION: &str = "0.8.7";
+/// Pinned version of the openai Python SDK (the gateway's Python SDK test).
+pub const PYTHON_OPENAI_VERSION: &str = "3.57.0";
+/// The venv it goes in, under the repo root (gitignored).
+pub const PYTHON_VENV: &str = "target/python-sdk";
 /// Pinned version of oha (benchmarks only; installed lazily by `cargo xtask bench`).
 pub const OHA_VERSION: &str = "1.16.0";
 
@@ -61,6 +65,7 @@ pub fn run() -> Result<Summary> {
         Box::new(rust_target),
         Box::new(chromium),
         Box::new(npm),
+        Box::new(python_sdk),
         Box::new(move || {
             let tool = CargoTool {
                 krate: "wasm-bindgen-cli",
@@ -186,6 +191,44 @@ fn apt(args: &[&str]) -> std::process::Command {
     };
     c.args(args).env("DEBIAN_FRONTEND", "noninteractive");
     c
+}
+
+/// The openai Python SDK in a venv at [`PYTHON_VENV`] unless that version is there;
+/// Debian's python3 needs `python3-venv` for `venv` (installed when creating it fails).
+fn python_sdk() -> Result<Done> {
+    let python = root().join(PYTHON_VENV).join("bin/python");
+    // The installed distribution's metadata directory: no interpreter start needed.
+    let present = || {
+        let dist = format!("openai-{PYTHON_OPENAI_VERSION}.dist-info");
+        let lib = fs::read_dir(root().join(PYTHON_VENV).join("lib")).ok()?;
+        let found = lib
+            .flatten()
+            .any(|d| d.path().join("site-packages").join(&dist).is_dir());
+        (found && python.is_file())
+            .then(|| format!("openai {PYTHON_OPENAI_VERSION} in {PYTHON_VENV}"))
+    };
+    step(
+        &format!("python venv openai {PYTHON_OPENAI_VERSION}"),
+        present,
+        || {
+            let venv = || {
+                let mut c = cmd("python3");
+                c.args(["-m", "venv", "--clear", PYTHON_VENV]);
+                util::run_logged("python-venv", c)
+            };
+            if venv().is_err() {
+                util::run_logged(
+                    "apt-get-install-venv",
+                    apt(&["install", "-y", "python3-venv"]),
+                )?;
+                venv()?;
+            }
+            let mut c = cmd(&python.to_string_lossy());
+            c.args(["-m", "pip", "install", "--disable-pip-version-check", "-q"])
+                .arg(format!("openai=={PYTHON_OPENAI_VERSION}"));
+            util::run_logged("pip-openai", c).map(drop)
+        },
+    )
 }
 
 /// `npm ci` at the root when node_modules is missing, stale or has other versions than

@@ -20,13 +20,14 @@ use crate::{sse, upstream};
 
 /// Handles one chat request.
 pub async fn handle(mut req: Request, config: &Config, now_ms: u64) -> Result<Response, Error> {
-    let body = upstream::read_request_body(&mut req, config.limits.max_request_bytes).await?;
+    let body = crate::media::read_capped(&mut req, config.limits.max_request_bytes).await?;
     let chat: ChatRequest = serde_json::from_slice(&body).map_err(|e| {
         Error::invalid(
             format!("the request body is not a valid chat request: {e}"),
             None,
         )
     })?;
+    config.check_chat(&chat)?;
     let targets = config.routes.resolve(&chat.model)?;
     let mut last = None;
     for target in &targets {

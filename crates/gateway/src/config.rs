@@ -9,10 +9,16 @@
 use switchboard_core::limits::Limits;
 use switchboard_core::ratelimit::Quota;
 use switchboard_core::route::Routes;
+use switchboard_core::types::ChatRequest;
 use switchboard_core::{ApiError, Error, ProviderId};
 
 /// Default requests per minute per client IP (`RATE_LIMIT_PER_MINUTE`; `0` disables).
 pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u32 = 60;
+/// Default most tools in one chat request (`MAX_TOOLS`; OpenAI's own limit).
+pub const DEFAULT_MAX_TOOLS: usize = 128;
+/// Default largest request head: every header name and value together
+/// (`MAX_HEADER_BYTES`).
+pub const DEFAULT_MAX_HEADER_BYTES: usize = 16 << 10;
 
 /// Upstream time limits, in milliseconds (each crossed limit is a 504, or an in-stream
 /// error event once a stream has started).
@@ -61,8 +67,13 @@ pub struct Config {
     /// Per-IP quota (`RATE_LIMIT_PER_MINUTE`), `None` when disabled.
     pub rate_limit: Option<Quota>,
     /// Size limits (`MAX_REQUEST_BYTES` overrides the chat body cap, `MAX_FILE_BYTES`
-    /// the upload cap).
+    /// the upload cap, `MAX_MESSAGES` the message count, `MAX_STREAM_BYTES` the
+    /// length of one upstream stream).
     pub limits: Limits,
+    /// Most tools in one chat request (`MAX_TOOLS`).
+    pub max_tools: usize,
+    /// Largest request head, names and values together (`MAX_HEADER_BYTES`).
+    pub max_header_bytes: usize,
     /// Upstream time limits.
     pub timeouts: Timeouts,
     /// Retries before the first byte.
@@ -119,13 +130,16 @@ impl Config {
                     .map_err(|_| config_error(name, "must be a whole number"))
             })
         };
+        let size = |name: &str, default: usize| -> Result<usize, Error> {
+            number(name, default as u64)?
+                .try_into()
+                .map_err(|_| config_error(name, "is too large"))
+        };
         let mut limits = Limits::DEFAULT;
-        limits.max_request_bytes = number("MAX_REQUEST_BYTES", limits.max_request_bytes as u64)?
-            .try_into()
-            .map_err(|_| config_error("MAX_REQUEST_BYTES", "is too large"))?;
-        limits.max_file_bytes = number("MAX_FILE_BYTES", limits.max_file_bytes as u64)?
-            .try_into()
-            .map_err(|_| config_error("MAX_FILE_BYTES", "is too large"))?;
+        limits.max_request_bytes = size("MAX_REQUEST_BYTES", limits.max_request_bytes)?;
+        limits.max_file_bytes = size("MAX_FILE_BYTES", limits.max_file_bytes)?;
+        limits.max_messages = size("MAX_MESSAGES", limits.max_messages)?;
+        limits.max_stream_bytes = size("MAX_STREAM_BYTES", limits.max_stream_bytes)?;
         let timeouts = Timeouts {
             first_byte_ms: number("UPSTREAM_FIRST_BYTE_MS", 60_000)?,
             idle_ms: number("STREAM_IDLE_MS", 30_000)?,
@@ -145,6 +159,8 @@ impl Config {
             cors_origins: list(get("CORS_ORIGINS")),
             rate_limit,
             limits,
+            max_tools: size("MAX_TOOLS", DEFAULT_MAX_TOOLS)?,
+            max_header_bytes: size("MAX_HEADER_BYTES", DEFAULT_MAX_HEADER_BYTES)?,
             timeouts,
             retry,
             admin_token: get("ADMIN_TOKEN"),
@@ -169,6 +185,40 @@ impl Config {
             .into_iter()
             .zip(&self.upstreams)
             .filter_map(|(p, u)| u.as_ref().map(|u| (p, u)))
+    }
+
+    /// A 431 when the request's headers (names and values) pass `max_header_bytes`.
+    pub fn check_headers(
+        &self,
+        headers: impl Iterator<Item = (String, String)>,
+    ) -> Result<(), Error> {
+        let total: usize = headers.map(|(n, v)| n.len() + v.len()).sum();
+        if total <= self.max_header_bytes {
+            return Ok(());
+        }
+        Err(Error::Api(Box::new(ApiError {
+            status: 431,
+            message: format!(
+                "the request headers take {total} bytes, more than the limit of {}",
+                self.max_header_bytes
+            ),
+            kind: Some("invalid_request_error".to_owned()),
+            code: Some("headers_too_large".to_owned()),
+            ..ApiError::default()
+        })))
+    }
+
+    /// A 400 when a chat request holds more than `max_tools` tools. (The message count
+    /// is the core's check, from [`Limits::max_messages`].)
+    pub fn check_chat(&self, chat: &ChatRequest) -> Result<(), Error> {
+        let tools = chat.tools.as_ref().map_or(0, Vec::len);
+        if tools > self.max_tools {
+            return Err(Error::invalid(
+                format!("'tools' holds {tools} tools, more than {}", self.max_tools),
+                Some("tools"),
+            ));
+        }
+        Ok(())
     }
 
     /// Every provider key, for scrubbing text before it leaves the gateway.
@@ -260,6 +310,21 @@ mod tests {
         assert_eq!(d.retry.max_retries, 2);
         assert_eq!(d.admin_token.as_deref(), Some("adm"));
         assert!(config(&[("RETRY_MAX", "-1")]).is_err());
+        let e = config(&[
+            ("MAX_MESSAGES", "3"),
+            ("MAX_TOOLS", "1"),
+            ("MAX_HEADER_BYTES", "10"),
+        ])?;
+        assert_eq!(
+            (e.limits.max_messages, e.max_tools, e.max_header_bytes),
+            (3, 1, 10)
+        );
+        let head = |v: &str| vec![("a".to_owned(), v.to_owned())].into_iter();
+        assert!(e.check_headers(head("123456789")).is_ok());
+        assert_eq!(
+            e.check_headers(head("1234567890")).map_err(|e| e.status()),
+            Err(431)
+        );
         Ok(())
     }
 }

@@ -52,7 +52,15 @@ pub async fn handle(
         )
         .await;
     }
-    relay::json(PROVIDER, sent, config, now_ms, |_| {}).await
+    let list = matches!(op, FileOp::List);
+    relay::json(PROVIDER, sent, config, now_ms, |v| {
+        // One page holds every file (no cursor is passed on); say so, or the OpenAI
+        // SDKs' auto-pagination asks again `after` the last id, forever.
+        if list && let Some(map) = v.as_object_mut() {
+            map.entry("has_more").or_insert(false.into());
+        }
+    })
+    .await
 }
 
 /// `POST /v1/files`: the caller's multipart body streamed through to SECRY.

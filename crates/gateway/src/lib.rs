@@ -38,8 +38,9 @@ pub async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
     let path = req.path();
     let origin = req.headers().get("origin").ok().flatten();
     let config = Config::from_lookup(|name| env.var(name).ok().map(|v| v.to_string()));
+    let mut kv = None;
     let mut response = match &config {
-        Ok(config) => serve(req, &env, config, now_ms).await?,
+        Ok(config) => serve(req, &env, config, now_ms, &mut kv).await?,
         Err(e) => errors::error_response(e.clone(), None)?,
     };
     let preflight = method == Method::Options;
@@ -52,7 +53,8 @@ pub async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
         headers.set(name, &value)?;
     }
     headers.set("x-request-id", &id)?;
-    // One structured line per request; never a header value or a body.
+    // One structured line per request; never a header value or a body. `kv` says what
+    // the rate limit did with KV (see `ratelimit::KvSync`), `at_ms` when it started.
     worker::console_log!(
         "{}",
         json!({
@@ -60,20 +62,34 @@ pub async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
             "method": method.to_string(),
             "path": path,
             "status": response.status_code(),
+            "at_ms": now_ms,
             "ms": Date::now().as_millis().saturating_sub(now_ms),
+            "kv": kv.map(ratelimit::KvSync::as_str),
         })
     );
     Ok(response)
 }
 
-/// Preflight, rate limit, authentication, then the route.
-async fn serve(req: Request, env: &Env, config: &Config, now_ms: u64) -> worker::Result<Response> {
+/// Preflight, header size, rate limit, authentication, then the route. `kv` is set to
+/// what the rate limit did with KV.
+async fn serve(
+    req: Request,
+    env: &Env,
+    config: &Config,
+    now_ms: u64,
+    kv: &mut Option<ratelimit::KvSync>,
+) -> worker::Result<Response> {
     if req.method() == Method::Options {
         return Ok(Response::empty()?.with_status(204));
     }
+    if let Err(e) = config.check_headers(req.headers().entries()) {
+        return errors::error_response(e, Some(config));
+    }
     let mut limit_headers = Vec::new();
     if let Some(quota) = &config.rate_limit {
-        let decision = ratelimit::take(env, quota, &ratelimit::client_ip(&req), now_ms).await;
+        let (decision, sync) =
+            ratelimit::take(env, quota, &ratelimit::client_ip(&req), now_ms).await;
+        *kv = Some(sync);
         limit_headers.extend(decision.headers(quota.limit));
         if !decision.allowed {
             let mut response =

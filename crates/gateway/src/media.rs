@@ -2,6 +2,7 @@
 //! both answered as OpenAI `b64_json`) and `POST /v1/audio/speech` (airforce
 //! `/get-audio`, streamed through as `audio/mpeg`).
 
+use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 use switchboard_core::Error;
 use switchboard_core::endpoints::images::{decode_image, encode_image};
@@ -14,13 +15,40 @@ use crate::config::Config;
 use crate::errors::{self, scrub};
 use crate::{relay, upstream};
 
+/// Reads a caller's body piece by piece, failing with 413 as soon as it passes `limit`
+/// bytes (before reading anything when `content-length` already says so), so a body
+/// without a length is never held past the cap.
+pub async fn read_capped(req: &mut Request, limit: usize) -> Result<Vec<u8>, Error> {
+    let too_large = || Error::TooLarge {
+        what: "request body",
+        limit: limit as u64,
+    };
+    if upstream::declared_length(req).is_some_and(|n| n > limit as u64) {
+        return Err(too_large());
+    }
+    let unreadable =
+        |e: worker::Error| Error::invalid(format!("the request body could not be read: {e}"), None);
+    let mut body = Vec::new();
+    let Ok(mut stream) = req.stream() else {
+        return Ok(body); // no body at all
+    };
+    while let Some(piece) = stream.next().await {
+        let piece = piece.map_err(unreadable)?;
+        if body.len().saturating_add(piece.len()) > limit {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&piece);
+    }
+    Ok(body)
+}
+
 /// Parses a JSON request body of at most the chat body cap.
 pub async fn parse_body<T: DeserializeOwned>(
     req: &mut Request,
     config: &Config,
     what: &str,
 ) -> Result<T, Error> {
-    let body = upstream::read_request_body(req, config.limits.max_request_bytes).await?;
+    let body = read_capped(req, config.limits.max_request_bytes).await?;
     serde_json::from_slice(&body)
         .map_err(|e| Error::invalid(format!("the request body is not a valid {what}: {e}"), None))
 }

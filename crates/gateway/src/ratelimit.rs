@@ -30,8 +30,9 @@ const MAX_LOCAL_KEYS: usize = 10_000;
 /// One IP's state in this isolate.
 #[derive(Clone, Copy)]
 struct Local {
-    state: RateState,
-    synced_ms: u64,
+    state: Option<RateState>,
+    /// When this isolate last synced (or started syncing) the key with KV.
+    synced_ms: Option<u64>,
 }
 
 thread_local! {
@@ -48,48 +49,94 @@ pub fn client_ip(req: &Request) -> String {
         .unwrap_or_else(|| "unknown".to_owned())
 }
 
-/// Takes one request from `ip`'s quota. KV failures fail open (the request is let
-/// through on the local state alone) so a KV hiccup does not take the gateway down.
-pub async fn take(env: &Env, quota: &Quota, ip: &str, now_ms: u64) -> Decision {
-    let key = format!("rl:{ip}");
-    let local = LOCAL.with(|m| m.borrow().get(&key).copied());
-    let due = local.is_none_or(|l| now_ms.saturating_sub(l.synced_ms) >= SYNC_MS);
-    let kv = env.kv(BINDING).ok();
-    let mut state = local.map(|l| l.state);
-    if due && let Some(kv) = &kv {
-        let stored = kv.get(&key).json::<RateState>().await.ok().flatten();
-        state = later(state, stored);
-    }
-    let decision = ratelimit::check(quota, state, now_ms);
-    let synced_ms = if due {
-        // Stored as JSON text (`{"tat_ms":…}`); a `Serialize` value given to `put`
-        // directly would become a JS object and be stored as "[object Object]".
-        if let Some(kv) = &kv
-            && let Ok(text) = serde_json::to_string(&decision.state)
-            && let Ok(put) = kv.put(&key, text.as_str())
-        {
-            let ttl = decision.state.ttl_secs(now_ms, quota);
-            // Ignored on failure: the local state still limits this isolate.
-            let _ = put.expiration_ttl(ttl).execute().await;
+/// What one request did with KV, for the request's log line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KvSync {
+    /// Not due: decided on this isolate's state alone.
+    Local,
+    /// Read KV and wrote the new state back.
+    Written,
+    /// Due, but KV was missing or failed: decided on this isolate's state alone.
+    Failed,
+}
+
+impl KvSync {
+    /// The log field's value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KvSync::Local => "local",
+            KvSync::Written => "written",
+            KvSync::Failed => "failed",
         }
-        now_ms
-    } else {
-        local.map_or(now_ms, |l| l.synced_ms)
-    };
-    LOCAL.with(|m| {
+    }
+}
+
+/// Takes one request from `ip`'s quota.
+///
+/// KV failures fail open to this isolate: the request is decided on the local state
+/// alone (still exact within the isolate), never refused because KV is down, so a KV
+/// outage loosens the limit across isolates instead of taking the gateway down.
+pub async fn take(env: &Env, quota: &Quota, ip: &str, now_ms: u64) -> (Decision, KvSync) {
+    let key = format!("rl:{ip}");
+    // Claim the sync before any await, so concurrent requests in this isolate do not
+    // sync the same key too: at most one KV write per key per `SYNC_MS`.
+    let due = LOCAL.with(|m| {
         let mut m = m.borrow_mut();
         if m.len() >= MAX_LOCAL_KEYS && !m.contains_key(&key) {
             m.clear();
         }
-        m.insert(
-            key,
-            Local {
-                state: decision.state,
-                synced_ms,
-            },
-        );
+        let local = m.entry(key.clone()).or_insert(Local {
+            state: None,
+            synced_ms: None,
+        });
+        let due = local
+            .synced_ms
+            .is_none_or(|at| now_ms.saturating_sub(at) >= SYNC_MS);
+        if due {
+            local.synced_ms = Some(now_ms);
+        }
+        due
     });
-    decision
+    let mut sync = KvSync::Local;
+    let mut stored = None;
+    let kv = if due { env.kv(BINDING).ok() } else { None };
+    if due {
+        sync = KvSync::Failed;
+        if let Some(kv) = &kv
+            && let Ok(value) = kv.get(&key).json::<RateState>().await
+        {
+            stored = value;
+            sync = KvSync::Written;
+        }
+    }
+    // Decide on the local state as it is now (other requests may have moved it while
+    // KV was read), merged with what KV holds.
+    let decision = LOCAL.with(|m| {
+        let mut m = m.borrow_mut();
+        let local = m.entry(key.clone()).or_insert(Local {
+            state: None,
+            synced_ms: Some(now_ms),
+        });
+        let decision = ratelimit::check(quota, later(local.state, stored), now_ms);
+        local.state = Some(decision.state);
+        decision
+    });
+    if sync == KvSync::Written {
+        // Stored as JSON text (`{"tat_ms":…}`); a `Serialize` value given to `put`
+        // directly would become a JS object and be stored as "[object Object]".
+        let ttl = decision.state.ttl_secs(now_ms, quota);
+        let written = match (&kv, serde_json::to_string(&decision.state)) {
+            (Some(kv), Ok(text)) => match kv.put(&key, text.as_str()) {
+                Ok(put) => put.expiration_ttl(ttl).execute().await.is_ok(),
+                Err(_) => false,
+            },
+            _ => false,
+        };
+        if !written {
+            sync = KvSync::Failed;
+        }
+    }
+    (decision, sync)
 }
 
 /// The state with the later theoretical arrival time (the more used one).

@@ -62,6 +62,32 @@ impl Drop for Gateway {
 impl Gateway {
     /// Starts the built Worker with `vars`, waiting (bounded) until it answers.
     pub async fn start(vars: &[(&str, String)]) -> Result<Gateway, Box<dyn std::error::Error>> {
+        Gateway::start_with(vars, true).await
+    }
+
+    /// [`Gateway::start`] with no `RATE_LIMIT` KV binding at all (KV unavailable).
+    #[allow(dead_code)] // not every test binary uses it
+    pub async fn start_without_kv(
+        vars: &[(&str, String)],
+    ) -> Result<Gateway, Box<dyn std::error::Error>> {
+        Gateway::start_with(vars, false).await
+    }
+
+    /// The structured log lines the Worker printed so far (one per request), parsed.
+    #[allow(dead_code)] // not every test binary uses it
+    pub fn request_logs(&self) -> Vec<Value> {
+        let log = std::fs::read_to_string(self.dir.join("wrangler.log")).unwrap_or_default();
+        log.lines()
+            .filter(|line| line.starts_with('{'))
+            .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+            .filter(|v| v.get("request_id").is_some())
+            .collect()
+    }
+
+    async fn start_with(
+        vars: &[(&str, String)],
+        kv: bool,
+    ) -> Result<Gateway, Box<dyn std::error::Error>> {
         let shim = root().join("crates/gateway/build/worker/shim.mjs");
         if !shim.is_file() {
             return Err(format!(
@@ -74,9 +100,14 @@ impl Gateway {
         let dir =
             std::env::temp_dir().join(format!("switchboard-gw-{}-{port}", std::process::id()));
         std::fs::create_dir_all(&dir)?;
+        let binding = if kv {
+            "[[kv_namespaces]]\nbinding = \"RATE_LIMIT\"\nid = \"0000000000000000000000000000e2e0\"\n\n"
+        } else {
+            ""
+        };
         let mut toml = format!(
             "name = \"switchboard-gateway-test\"\nmain = {:?}\ncompatibility_date = \"2026-04-01\"\n\n\
-             [[kv_namespaces]]\nbinding = \"RATE_LIMIT\"\nid = \"0000000000000000000000000000e2e0\"\n\n[vars]\n",
+             {binding}[vars]\n",
             shim.canonicalize()?.display().to_string()
         );
         // Secrets go in `.dev.vars` beside the config, as `wrangler secret put` would
@@ -175,6 +206,27 @@ pub async fn arm_times(
         .await?;
     assert!(r.status().is_success(), "arming {fault}: {}", r.status());
     Ok(())
+}
+
+/// The variables that point a gateway at every provider of the simulator at `sim`, with
+/// the simulator's keys.
+#[allow(dead_code)] // not every test binary uses it
+pub fn sim_vars(sim: &str, keys: &switchboard_sim::Keys) -> Vec<(&'static str, String)> {
+    vec![
+        ("SECRY_BASE_URL", format!("{sim}/secry/v1")),
+        ("SECTON_BASE_URL", format!("{sim}/secton/v1")),
+        ("AIRFORCE_BASE_URL", format!("{sim}/airforce")),
+        ("SIRAYA_BASE_URL", format!("{sim}/siraya/v1")),
+        (
+            "GEMINI_PROXY_BASE_URL",
+            format!("{sim}/gemini-proxy/api/v1"),
+        ),
+        ("SECRY_API_KEY", keys.secry.clone()),
+        ("SECTON_API_KEY", keys.secton.clone()),
+        ("AIRFORCE_API_KEY", keys.airforce.clone()),
+        ("SIRAYA_API_KEY", keys.siraya.clone()),
+        ("GEMINI_PROXY_API_KEY", keys.gemini.clone()),
+    ]
 }
 
 /// The simulator's keys for this run: `cargo xtask test` puts fresh canaries in
