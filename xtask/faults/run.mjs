@@ -163,7 +163,11 @@ async function browserCell(page, path, stream) {
 
 /// The cell's text and whether it is ok, typed, a FAIL, a panic or a silent truncation.
 function judge(r, attempts) {
-  if (r.outcome === "hang") return { text: `FAIL no answer within ${DEADLINE_MS / 1000} s`, kind: "fail" };
+  if (r.outcome === "hang") {
+    const why = r.eventCount > 0 ? `still streaming after ${DEADLINE_MS / 1000} s (${r.eventCount} events)`
+      : `no answer within ${DEADLINE_MS / 1000} s`;
+    return { text: `FAIL ${why}`, kind: "fail" };
+  }
   if (r.outcome === "ok") {
     if (r.content === EXPECTED) {
       return { text: attempts > 1 ? "ok (retried)" : "ok", kind: "ok" };

@@ -59,6 +59,14 @@ pub fn test_step() -> Option<Step> {
     })
 }
 
+/// How the key canary works (xtask/src/canary.rs), for a new file's head.
+const CANARY: &str = "## Key canary\n\n\
+`cargo xtask test` gives each provider a fresh key per run and passes it to the simulators and\n\
+gateways of the gateway steps; what they see through the gateway is kept under\n\
+`target/canary-capture/` and scanned for the keys (raw, base64, percent- or JSON-escaped) by\n\
+its last step. Direct mode (the browser calling a provider with its own key) is out of scope\n\
+by design: that key is the page's own.\n";
+
 /// Runs the matrix.
 pub fn run(args: &[String]) -> Result {
     let prebuilt = match args {
@@ -155,8 +163,8 @@ fn section(table: &str, panics: &[String]) -> String {
          run side by side). Callers use a 3 s per-attempt timeout and 2 retries. A cell reads \
          `ok` (exactly the deterministic reply), `ok (retried)` (more than one upstream \
          request), `typed error <class> <status or code>` (an `APIError` of the browser \
-         client or the SDK), or `FAIL <why>`: success with cut or garbled content, no answer \
-         within 12 s, an untyped error, an uncaught page error, or a gateway panic \
+         client or the SDK), or `FAIL <why>`: success with cut or garbled content, no end \
+         within 12 s (no answer, or a stream still going), an untyped error, an uncaught page error, or a gateway panic \
          (`panicked` or `RuntimeError: unreachable` in wrangler's output).\n\n{}",
         table.trim_end()
     );
@@ -205,9 +213,7 @@ pub fn write_section(id: &str, markdown: &str) -> Result {
     let mut text = fs::read_to_string(&path).unwrap_or_default();
     if text.trim().is_empty() {
         text = format!(
-            "{HEAD}\nDirect mode (the browser calling a provider with its own key) is out of the \
-             key canary's scope by design: that key is the page's own.\n\n\
-             <!-- faults -->\n<!-- /faults -->\n\n<!-- fuzz -->\n<!-- /fuzz -->\n"
+            "{HEAD}\n{CANARY}\n<!-- faults -->\n<!-- /faults -->\n\n<!-- fuzz -->\n<!-- /fuzz -->\n"
         );
     }
     let text = replace_section(&text, id, markdown);
