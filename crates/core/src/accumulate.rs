@@ -287,14 +287,22 @@ impl ChoiceAcc {
         } else {
             None
         };
+        // A chunk's unknown fields may be a completion's known ones (`message` beside
+        // `delta`, `name` in a delta): they fill the field or go, never a duplicate key.
+        self.extra.remove("message");
+        let mut take = |key: &str| match self.message_extra.remove(key) {
+            Some(Value::String(s)) => Some(s),
+            _ => None,
+        };
+        let (name, tool_call_id) = (take("name"), take("tool_call_id"));
         Choice {
             index,
             message: Message {
                 role: self.role.unwrap_or(Role::Assistant),
                 content,
-                name: None,
+                name,
                 tool_calls: (!tool_calls.is_empty()).then_some(tool_calls),
-                tool_call_id: None,
+                tool_call_id,
                 extra: self.message_extra,
             },
             finish_reason: self.finish_reason,
@@ -728,6 +736,17 @@ mod tests {
             .windows(2)
             .map(|w| s[w[0]..w[1]].to_string())
             .collect()
+    }
+
+    /// Found by the `accumulate` fuzz target: `message` beside `delta` was written twice.
+    #[test]
+    fn chunk_fields_named_like_completion_fields_are_not_written_twice() {
+        let done = accumulate(&[json!({"choices":[{"index":0,"delta":{"content":"a",
+            "name":"n"},"message":{"content":"b"}}]})]);
+        let text = serde_json::to_string(&done).unwrap();
+        assert_eq!(text.matches("\"message\"").count(), 1, "{text}");
+        assert_eq!(done.choices[0].message.name.as_deref(), Some("n"));
+        assert_eq!(serde_json::from_str::<ChatCompletion>(&text).unwrap(), done);
     }
 
     proptest! {

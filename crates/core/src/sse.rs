@@ -116,6 +116,9 @@ impl SseParser {
                 }
             }
             if self.line.is_empty() {
+                // The same cap as a line that arrives in pieces (checked below), so
+                // the outcome never depends on where the input was split.
+                self.check_size(line.len())?;
                 self.process_line(line, &mut on_event)?;
             } else {
                 self.check_size(self.line.len() + line.len())?;
@@ -347,6 +350,20 @@ mod tests {
             p.feed(b"data: 0123456789\ndata: 0123456789\n", &mut out)
                 .is_err()
         );
+    }
+
+    /// Found by the `sse` fuzz target: a long comment line passed when it came whole
+    /// and was refused when split.
+    #[test]
+    fn line_cap_does_not_depend_on_the_split() {
+        let input = b": a comment longer than the cap\n\ndata: x\n\n";
+        for piece in 1..=input.len() {
+            let mut p = SseParser::new(16);
+            let mut out = Vec::new();
+            let refused = input.chunks(piece).any(|c| p.feed(c, &mut out).is_err());
+            assert!(refused, "piece size {piece}");
+            assert!(out.is_empty(), "piece size {piece}");
+        }
     }
 
     #[test]

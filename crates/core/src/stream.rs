@@ -253,6 +253,9 @@ impl StreamDecoder {
     }
 
     fn end_with(&mut self, out: &mut dyn FnMut(StreamEvent), error: Error) {
+        if self.ended {
+            return; // Nothing follows the first terminal event.
+        }
         self.ended = true;
         out(StreamEvent::Error(error));
     }

@@ -151,3 +151,17 @@ proptest! {
         prop_assert_eq!(acc.finish().text(), texts.concat());
     }
 }
+
+/// Found by the `stream` fuzz target: bytes the parser refuses after an in-stream error
+/// made a second terminal event.
+#[test]
+fn nothing_follows_the_first_error() {
+    let body = b"data: {\"error\":{\"message\":\"boom\"}}\n\ndata: \xff\n\n";
+    for provider in ProviderId::ALL {
+        let events = decode_stream(provider, ResponseKind::Sse, &[body]);
+        assert!(
+            matches!(events.as_slice(), [StreamEvent::Error(_)]),
+            "{provider}: {events:?}"
+        );
+    }
+}
