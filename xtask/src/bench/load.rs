@@ -115,15 +115,14 @@ fn number(text: &str, key: &str) -> Option<f64> {
     rest[..end].parse().ok()
 }
 
-/// Medians (ms) of time to the first body byte and to the last, over `n` streamed
-/// requests on one keep-alive connection, after `warm` unmeasured ones.
-pub fn stream(t: &Target, warm: usize, n: usize, cap: Duration) -> Result<(f64, f64)> {
+/// A keep-alive connection to `t` and the request text that asks it for `t.body`.
+fn connect(t: &Target) -> Result<(TcpStream, BufReader<TcpStream>, String)> {
     let conn = TcpStream::connect(("127.0.0.1", t.port)).map_err(|e| format!("stream: {e}"))?;
     conn.set_nodelay(true).map_err(|e| format!("stream: {e}"))?;
     conn.set_read_timeout(Some(Duration::from_secs(10)))
         .map_err(|e| format!("stream: {e}"))?;
-    let mut out = conn.try_clone().map_err(|e| format!("stream: {e}"))?;
-    let mut reader = BufReader::with_capacity(1 << 16, conn);
+    let out = conn.try_clone().map_err(|e| format!("stream: {e}"))?;
+    let reader = BufReader::with_capacity(1 << 16, conn);
     let request = format!(
         "POST /v1/chat/completions HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\nauthorization: {}\r\n{}content-length: {}\r\n\r\n{}",
         t.auth,
@@ -134,6 +133,13 @@ pub fn stream(t: &Target, warm: usize, n: usize, cap: Duration) -> Result<(f64, 
         t.body.len(),
         t.body
     );
+    Ok((out, reader, request))
+}
+
+/// Medians (ms) of time to the first body byte and to the last, over `n` streamed
+/// requests on one keep-alive connection, after `warm` unmeasured ones.
+pub fn stream(t: &Target, warm: usize, n: usize, cap: Duration) -> Result<(f64, f64)> {
+    let (mut out, mut reader, request) = connect(t)?;
     let (mut first, mut last) = (Vec::new(), Vec::new());
     let started = Instant::now();
     for i in 0..warm + n {
@@ -143,7 +149,7 @@ pub fn stream(t: &Target, warm: usize, n: usize, cap: Duration) -> Result<(f64, 
         let sent = Instant::now();
         out.write_all(request.as_bytes())
             .map_err(|e| format!("stream: {e}"))?;
-        let first_byte = read_response(&mut reader).map_err(|e| format!("stream: {e}"))?;
+        let first_byte = read_response(&mut reader, |_| {}).map_err(|e| format!("stream: {e}"))?;
         let done = sent.elapsed();
         if i >= warm {
             first.push((first_byte - sent).as_secs_f64() * 1000.0);
@@ -153,8 +159,65 @@ pub fn stream(t: &Target, warm: usize, n: usize, cap: Duration) -> Result<(f64, 
     Ok((median(&mut first), median(&mut last)))
 }
 
-/// Reads one chunked (or sized) response; returns when its first body byte arrived.
-fn read_response(r: &mut BufReader<TcpStream>) -> std::io::Result<Instant> {
+/// Added delay per chunk of `n` paced streams (the upstream sends content event `i`
+/// at `i × pace` after the first): for each event, when it arrived minus when it was
+/// due relative to the first event's arrival, in ms; returns its p50 and p99.
+pub fn paced(t: &Target, n: usize, pace: Duration, cap: Duration) -> Result<(f64, f64)> {
+    let (mut out, mut reader, request) = connect(t)?;
+    let started = Instant::now();
+    let mut delays = Vec::new();
+    for _ in 0..n {
+        if started.elapsed() > cap {
+            return Err(format!("paced: over its time cap of {} s", cap.as_secs()));
+        }
+        out.write_all(request.as_bytes())
+            .map_err(|e| format!("paced: {e}"))?;
+        let mut arrivals: Vec<(usize, Instant)> = Vec::new();
+        read_response(&mut reader, |data| {
+            let now = Instant::now();
+            let text = String::from_utf8_lossy(data);
+            for piece in text.split("\"content\":\"tok").skip(1) {
+                let digits: String = piece.chars().take_while(char::is_ascii_digit).collect();
+                if let Ok(i) = digits.parse() {
+                    arrivals.push((i, now));
+                }
+            }
+        })
+        .map_err(|e| format!("paced: {e}"))?;
+        let &(i0, t0) = arrivals.first().ok_or("paced: no content event")?;
+        for (i, at) in &arrivals {
+            let due = pace.as_secs_f64() * i.saturating_sub(i0) as f64;
+            delays.push(((*at - t0).as_secs_f64() - due) * 1000.0);
+        }
+    }
+    Ok((percentile(&mut delays, 0.5), percentile(&mut delays, 0.99)))
+}
+
+/// Reads one streamed answer to its end; returns its body's size in bytes.
+pub fn drain(t: &Target, cap: Duration) -> Result<usize> {
+    let (mut out, mut reader, request) = connect(t)?;
+    out.write_all(request.as_bytes())
+        .map_err(|e| format!("drain: {e}"))?;
+    let started = Instant::now();
+    let mut bytes = 0usize;
+    let mut late = false;
+    read_response(&mut reader, |data| {
+        bytes += data.len();
+        late |= started.elapsed() > cap;
+    })
+    .map_err(|e| format!("drain: {e}"))?;
+    if late {
+        return Err(format!("drain: over its time cap of {} s", cap.as_secs()));
+    }
+    Ok(bytes)
+}
+
+/// Reads one chunked (or sized) response, handing each piece of body to `on_data` as
+/// it is read; returns when its first body byte arrived.
+fn read_response(
+    r: &mut BufReader<TcpStream>,
+    mut on_data: impl FnMut(&[u8]),
+) -> std::io::Result<Instant> {
     let bad = |m: &str| std::io::Error::other(m.to_owned());
     let mut line = String::new();
     r.read_line(&mut line)?;
@@ -178,6 +241,7 @@ fn read_response(r: &mut BufReader<TcpStream>) -> std::io::Result<Instant> {
     if let Some(n) = length {
         let mut body = vec![0u8; n];
         r.read_exact(&mut body)?;
+        on_data(&body);
         return Ok(first);
     }
     loop {
@@ -189,7 +253,27 @@ fn read_response(r: &mut BufReader<TcpStream>) -> std::io::Result<Instant> {
         if size == 0 {
             return Ok(first);
         }
+        on_data(&data[..size]);
     }
+}
+
+/// The `q` quantile of `v` (0 when empty).
+pub fn percentile(v: &mut [f64], q: f64) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let i = ((v.len() as f64 - 1.0) * q).round() as usize;
+    v.get(i).copied().unwrap_or(0.0)
+}
+
+/// Resident memory of process `pid`, in MB (from `/proc/<pid>/status`).
+pub fn rss_mb(pid: u32) -> Result<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .map_err(|e| format!("rss: /proc/{pid}/status: {e}"))?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
+        .map(|kb| kb / 1024.0)
+        .ok_or_else(|| "rss: no VmRSS".to_owned())
 }
 
 /// The median of `v` (0 when empty).

@@ -78,6 +78,21 @@ fn spawn(mut c: Command, port: u16, log: &str, auth: String, headers: Vec<String
     Ok(peer)
 }
 
+/// Loaded into Portkey's Node process before its server (`node --import`): gives
+/// each `fetch` answer a mutable copy of its headers. Portkey 1.15.2 passes an
+/// OpenAI stream on as `new Response(body, upstreamResponse)`; under
+/// `@hono/node-server`'s `Response` that shares the upstream's immutable `Headers`, so
+/// its own `headers.append` then throws `TypeError: immutable` and every stream answers
+/// 500, whatever the upstream sends. The copy costs Portkey one `Headers` per answer.
+const PORTKEY_PRELOAD: &str = "const upstreamFetch = globalThis.fetch;
+const FetchResponse = globalThis.Response;
+globalThis.fetch = async (...args) => {
+  const r = await upstreamFetch(...args);
+  const init = { status: r.status, statusText: r.statusText, headers: new Headers(r.headers) };
+  return new FetchResponse(r.body, init);
+};
+";
+
 /// Portkey's Node server, routed to the upstream with its `x-portkey-*` headers.
 pub fn portkey(upstream: u16) -> Result<Peer> {
     let home = dir().join("portkey");
@@ -92,9 +107,13 @@ pub fn portkey(upstream: u16) -> Result<Peer> {
             .arg(format!("@portkey-ai/gateway@{PORTKEY_VERSION}"));
         util::run_logged("install Portkey (npm)", c)?;
     }
+    let preload = home.join("mutable-headers.mjs");
+    fs::write(&preload, PORTKEY_PRELOAD).map_err(|e| format!("portkey: {e}"))?;
     let port = super::workerd::free_port()?;
     let mut c = cmd("node");
     c.current_dir(&home)
+        .arg("--import")
+        .arg(&preload)
         .arg(&server)
         .arg(format!("--port={port}"))
         .arg("--headless");

@@ -1,12 +1,16 @@
 //! The fixed-answer upstream every benchmark target points at: a std-only HTTP/1.1
 //! server on loopback, one thread per connection, keep-alive. Any request gets a fixed
 //! `chat.completion` (about 700 bytes); a body with `"stream":true` gets an SSE stream of
-//! `chat.completion.chunk` events, as many as `bench:chunks=N` in the body says (the
-//! gateway forwards the prompt but not our headers), back to back.
+//! `chat.completion.chunk` events, as the prompt says (the gateway forwards the prompt
+//! but not our headers): `bench:chunks=N` content events (default 500), back to back
+//! or, with `bench:pace=MS`, one every MS milliseconds on a fixed schedule (event `i`
+//! is due at `i × MS` after the first, so a late one does not shift the rest); with
+//! `bench:size=B`, each event's content is `B` bytes of text instead of `tok{i} `.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::thread;
+use std::time::{Duration, Instant};
 
 use crate::util::Result;
 
@@ -64,7 +68,12 @@ fn serve(stream: TcpStream) -> std::io::Result<()> {
         reader.read_exact(&mut body)?;
         let body = String::from_utf8_lossy(&body);
         if body.contains("\"stream\":true") {
-            stream_answer(&mut out, chunks(&body))?;
+            let plan = Plan {
+                chunks: param(&body, "bench:chunks=").unwrap_or(DEFAULT_CHUNKS),
+                pace: Duration::from_millis(param(&body, "bench:pace=").unwrap_or(0) as u64),
+                size: param(&body, "bench:size="),
+            };
+            stream_answer(&mut out, &plan)?;
         } else {
             let head = format!(
                 "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
@@ -78,19 +87,25 @@ fn serve(stream: TcpStream) -> std::io::Result<()> {
     }
 }
 
-/// The chunk count a body asks for with `bench:chunks=N`.
-fn chunks(body: &str) -> usize {
-    body.split("bench:chunks=")
-        .nth(1)
-        .and_then(|rest| {
-            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-            digits.parse().ok()
-        })
-        .unwrap_or(DEFAULT_CHUNKS)
+/// The number after `key` in a body (`bench:chunks=1000`), if there is one.
+fn param(body: &str, key: &str) -> Option<usize> {
+    let rest = body.split(key).nth(1)?;
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
 }
 
-/// Writes a chunked SSE answer: a role event, `n` content events, a stop event, `[DONE]`.
-fn stream_answer(out: &mut TcpStream, n: usize) -> std::io::Result<()> {
+/// What a streamed answer looks like.
+struct Plan {
+    /// Content events.
+    chunks: usize,
+    /// Time between content events (zero: back to back).
+    pace: Duration,
+    /// Bytes of content per event (`None`: `tok{i} `).
+    size: Option<usize>,
+}
+
+/// Writes a chunked SSE answer: a role event, the content events, a stop event, `[DONE]`.
+fn stream_answer(out: &mut TcpStream, plan: &Plan) -> std::io::Result<()> {
     out.write_all(
         b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n",
     )?;
@@ -103,8 +118,21 @@ fn stream_answer(out: &mut TcpStream, n: usize) -> std::io::Result<()> {
         out.write_all(format!("{:x}\r\n{data}\r\n", data.len()).as_bytes())
     };
     chunk(out, &event(r#"{"role":"assistant","content":""}"#, "null"))?;
-    for i in 0..n {
-        chunk(out, &event(&format!(r#"{{"content":"tok{i} "}}"#), "null"))?;
+    let filler = plan.size.map(|n| "x".repeat(n));
+    let start = Instant::now();
+    for i in 0..plan.chunks {
+        let due = plan.pace * i as u32;
+        if let Some(wait) = due.checked_sub(start.elapsed()) {
+            thread::sleep(wait);
+        }
+        let content = match &filler {
+            Some(f) => f.clone(),
+            None => format!("tok{i} "),
+        };
+        chunk(
+            out,
+            &event(&format!(r#"{{"content":"{content}"}}"#), "null"),
+        )?;
     }
     chunk(out, &event("{}", "\"stop\""))?;
     chunk(out, "data: [DONE]\n\n")?;
@@ -117,7 +145,14 @@ mod tests {
 
     #[test]
     fn reads_the_chunk_count() {
-        assert_eq!(chunks(r#"{"content":"bench:chunks=1000 go"}"#), 1000);
-        assert_eq!(chunks("{}"), DEFAULT_CHUNKS);
+        assert_eq!(
+            param(r#"{"content":"bench:chunks=1000 go"}"#, "bench:chunks="),
+            Some(1000)
+        );
+        assert_eq!(
+            param("bench:chunks=5 bench:pace=20", "bench:pace="),
+            Some(20)
+        );
+        assert_eq!(param("{}", "bench:chunks="), None);
     }
 }

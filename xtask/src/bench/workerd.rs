@@ -5,7 +5,8 @@
 //! The Workers: a JS pass-through (the JS floor), the workers-rs pass-through in
 //! `crates/bench-floor` (the wasm floor), and the gateway with its real configuration:
 //! a gateway token required, the KV rate limiter on with a limit no run reaches, its
-//! `RATE_LIMIT` binding a `kvNamespace` backed by a small in-memory KV Worker.
+//! `RATE_LIMIT` binding a `kvNamespace` backed by a small in-memory KV Worker, and a
+//! stream cap of 200 MiB (above the default 64 MiB) for the 100 MB stream.
 
 use std::fs;
 use std::io::{Read, Write};
@@ -31,6 +32,19 @@ const JS_FLOOR: &str = "export default {
 };
 ";
 
+/// A JS Worker that touches every chunk: the JS floor with its body piped through an
+/// identity `TransformStream`, the least any Worker that looks at a stream pays.
+const JS_TRANSFORM: &str = "export default {
+  async fetch(request, env) {
+    const url = new URL(request.url);
+    const r = await fetch(env.UPSTREAM + url.pathname, {
+      method: request.method, headers: request.headers, body: request.body,
+    });
+    return new Response(r.body.pipeThrough(new TransformStream()), r);
+  },
+};
+";
+
 /// A KV namespace in memory, answering workerd's KV protocol (GET/PUT/DELETE on the
 /// key's path; 404 for a missing key).
 const KV: &str = "const store = new Map();
@@ -50,6 +64,8 @@ pub struct Workerd {
     child: Child,
     /// Port of the JS floor.
     pub js: u16,
+    /// Port of the JS Worker that pipes each chunk through a `TransformStream`.
+    pub js_transform: u16,
     /// Port of the workers-rs floor.
     pub rs: u16,
     /// Port of the gateway.
@@ -113,8 +129,10 @@ pub fn start(upstream: u16, gateway_build: &Path, floor_build: &Path) -> Result<
         fs::write(dir.join(name), text).map_err(|e| format!("workerd: {name}: {e}"))
     };
     write("js-floor.js", JS_FLOOR)?;
+    write("js-transform.js", JS_TRANSFORM)?;
     write("kv.js", KV)?;
     let (js, rs, gateway) = (free_port()?, free_port()?, free_port()?);
+    let js_transform = free_port()?;
     let up = format!("http://127.0.0.1:{upstream}");
     let text = |name: &str, value: &str| format!("(name = \"{name}\", text = \"{value}\")");
     let gateway_bindings = [
@@ -122,6 +140,8 @@ pub fn start(upstream: u16, gateway_build: &Path, floor_build: &Path) -> Result<
         text("OPENAI_API_KEY", "sk-bench"),
         text("GATEWAY_TOKENS", TOKEN),
         text("RATE_LIMIT_PER_MINUTE", "100000000"),
+        // The 100 MB stream is past the default 64 MiB stream cap.
+        text("MAX_STREAM_BYTES", "209715200"),
         "(name = \"RATE_LIMIT\", kvNamespace = \"kv\")".to_owned(),
     ]
     .join(", ");
@@ -129,15 +149,19 @@ pub fn start(upstream: u16, gateway_build: &Path, floor_build: &Path) -> Result<
         "using Workerd = import \"/workerd/workerd.capnp\";\n\
 const config :Workerd.Config = (\n  services = [\n\
     (name = \"js-floor\", worker = .jsFloor),\n\
+    (name = \"js-transform\", worker = .jsTransform),\n\
     (name = \"rs-floor\", worker = .rsFloor),\n\
     (name = \"gateway\", worker = .gateway),\n\
     (name = \"kv\", worker = .kv),\n\
     (name = \"internet\", network = (allow = [\"public\", \"private\", \"local\"])),\n  ],\n  sockets = [\n\
     (name = \"js\", address = \"127.0.0.1:{js}\", http = (), service = \"js-floor\"),\n\
+    (name = \"jst\", address = \"127.0.0.1:{js_transform}\", http = (), service = \"js-transform\"),\n\
     (name = \"rs\", address = \"127.0.0.1:{rs}\", http = (), service = \"rs-floor\"),\n\
     (name = \"gw\", address = \"127.0.0.1:{gateway}\", http = (), service = \"gateway\"),\n  ],\n);\n\
 const jsFloor :Workerd.Worker = (\n  modules = [(name = \"worker.js\", esModule = embed \"js-floor.js\")],\n  compatibilityDate = \"2026-04-01\",\n  bindings = [{}],\n);\n\
+const jsTransform :Workerd.Worker = (\n  modules = [(name = \"worker.js\", esModule = embed \"js-transform.js\")],\n  compatibilityDate = \"2026-04-01\",\n  bindings = [{}],\n);\n\
 const kv :Workerd.Worker = (\n  modules = [(name = \"kv.js\", esModule = embed \"kv.js\")],\n  compatibilityDate = \"2026-04-01\",\n);\n{}{}",
+        text("UPSTREAM", &up),
         text("UPSTREAM", &up),
         rust_worker("rsFloor", "floor", &text("UPSTREAM", &up)),
         rust_worker("gateway", "gateway", &gateway_bindings),
@@ -158,11 +182,12 @@ const kv :Workerd.Worker = (\n  modules = [(name = \"kv.js\", esModule = embed \
     let mut w = Workerd {
         child,
         js,
+        js_transform,
         rs,
         gateway,
     };
     let started = Instant::now();
-    for port in [js, rs, gateway] {
+    for port in [js, js_transform, rs, gateway] {
         while !answers(port) {
             if let Ok(Some(status)) = w.child.try_wait() {
                 let log = fs::read_to_string(dir.join("workerd.log")).unwrap_or_default();
