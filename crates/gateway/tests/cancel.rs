@@ -44,10 +44,11 @@ async fn a_caller_that_goes_away_cancels_the_upstream_stream() -> TestResult {
     let sim = switchboard_sim::serve(switchboard_sim::Config {
         stream_chunks: Some(CHUNKS),
         chunk_delay: DELAY,
+        keys: support::keys(),
         ..switchboard_sim::Config::default()
     })
     .await?;
-    let keys = switchboard_sim::Keys::default();
+    let keys = support::keys();
     let mut vars = sim_vars(&sim.base_url(), &keys);
     vars.push(("RATE_LIMIT_PER_MINUTE", "0".to_owned()));
     let gw = Gateway::start(&vars).await?;

@@ -159,8 +159,12 @@ fn chat_json(fields: &str) -> String {
 #[ignore = "needs worker-build output and wrangler; `cargo xtask test` runs it"]
 async fn hostile_input_is_refused_or_contained() -> TestResult {
     let _one = ONE_GATEWAY.lock().await;
-    let sim = switchboard_sim::serve(switchboard_sim::Config::default()).await?;
-    let keys = switchboard_sim::Keys::default();
+    let keys = support::keys();
+    let sim = switchboard_sim::serve(switchboard_sim::Config {
+        keys: keys.clone(),
+        ..switchboard_sim::Config::default()
+    })
+    .await?;
     let mut vars = sim_vars(&sim.base_url(), &keys);
     vars.push(("GATEWAY_TOKENS", TOKEN.to_owned()));
     vars.push(("RATE_LIMIT_PER_MINUTE", "0".to_owned()));

@@ -104,11 +104,12 @@ async fn limits_end_to_end() -> TestResult {
     let sim = switchboard_sim::serve(switchboard_sim::Config {
         stream_chunks: Some(3),
         chunk_delay: Duration::from_millis(1200),
+        keys: support::keys(),
         ..switchboard_sim::Config::default()
     })
     .await?;
     let s = sim.base_url();
-    let mut vars = sim_vars(&s, &switchboard_sim::Keys::default());
+    let mut vars = sim_vars(&s, &support::keys());
     vars.extend([
         ("RATE_LIMIT_PER_MINUTE", "0".to_owned()),
         ("MAX_REQUEST_BYTES", MAX_REQUEST_BYTES.to_string()),

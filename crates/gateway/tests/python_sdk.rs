@@ -31,10 +31,11 @@ async fn openai_python_sdk() -> TestResult {
     let sim = switchboard_sim::serve(switchboard_sim::Config {
         stream_chunks: Some(4),
         chunk_delay: Duration::from_millis(20),
+        keys: support::keys(),
         ..switchboard_sim::Config::default()
     })
     .await?;
-    let keys = switchboard_sim::Keys::default();
+    let keys = support::keys();
     let mut vars = sim_vars(&sim.base_url(), &keys);
     vars.push(("GATEWAY_TOKENS", TOKEN.to_owned()));
     vars.push(("RATE_LIMIT_PER_MINUTE", "0".to_owned()));

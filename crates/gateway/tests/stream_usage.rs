@@ -29,10 +29,11 @@ async fn include_usage_for_every_provider() -> TestResult {
     let _one = ONE_GATEWAY.lock().await;
     let sim = switchboard_sim::serve(switchboard_sim::Config {
         stream_chunks: Some(3),
+        keys: support::keys(),
         ..switchboard_sim::Config::default()
     })
     .await?;
-    let keys = switchboard_sim::Keys::default();
+    let keys = support::keys();
     let mut vars = sim_vars(&sim.base_url(), &keys);
     vars.push(("RATE_LIMIT_PER_MINUTE", "0".to_owned()));
     let gw = Gateway::start(&vars).await?;
