@@ -59,9 +59,14 @@ const browser = await chromium.launch({
 let code = 0;
 try {
   const page = await browser.newPage();
-  page.on("pageerror", (e) => console.error(`page error: ${e.message}`));
+  // A page error (e.g. a package that fails to load) ends the run at once.
+  const failed = new Promise((_, reject) => page.on("pageerror", (e) => reject(new Error(`page error: ${e.message}`))));
+  failed.catch(() => {});
   await page.goto(`${origin}/${query}`);
-  await page.waitForFunction(() => window.__bench, null, { timeout: TIMEOUT_MS, polling: 250 });
+  await Promise.race([
+    failed,
+    page.waitForFunction(() => window.__bench, null, { timeout: TIMEOUT_MS, polling: 250 }),
+  ]);
   const out = await page.evaluate(() => window.__bench);
   if (!out.ok) {
     console.error(`bench page failed: ${out.error}`);
