@@ -8,6 +8,7 @@ mod build;
 mod canary;
 mod dev;
 mod faults;
+mod fuzz;
 mod gateway;
 mod playground;
 mod setup;
@@ -39,6 +40,11 @@ Commands:
                    cell or gateway panic; --prebuilt reuses the built package and Worker
   bench [NAME...]  run the named benchmarks (all that exist when none is named);
                    `bench --list` lists them
+  fuzz [--time S] [--runs N] [--smoke] [TARGET...]
+                   install nightly + cargo-fuzz, seed the corpora from the fixtures, run
+                   every fuzz target (fuzz/) to N executions (10^7) or S seconds (600)
+                   each, and write its section of docs/reliability.md; --smoke only
+                   replays the seeds and regression inputs through every target (stable)
   help             this text
 ";
 
@@ -55,6 +61,7 @@ fn main() -> ExitCode {
         "sim" => sim::run(rest),
         "gateway" => gateway::run(rest),
         "bench" => bench::run(rest),
+        "fuzz" => fuzz::run(rest),
         "faults" => faults::run(rest),
         canary::SCAN_COMMAND => no_args(rest).and_then(|()| canary::scan_command()),
         "build" => no_args(rest).and_then(|()| build::run()),

@@ -43,6 +43,8 @@ const WORKER_BUILD_VERSION: &str = "0.8.7";
 pub const PYTHON_OPENAI_VERSION: &str = "3.57.0";
 /// The venv it goes in, under the repo root (gitignored).
 pub const PYTHON_VENV: &str = "target/python-sdk";
+/// Pinned version of cargo-fuzz (`cargo xtask fuzz`).
+pub const CARGO_FUZZ_VERSION: &str = "0.13.2";
 /// Pinned version of oha (benchmarks only; installed lazily by `cargo xtask bench`).
 pub const OHA_VERSION: &str = "1.16.0";
 
@@ -342,4 +344,27 @@ impl Done {
             util::fmt_dur(self.took)
         )
     }
+}
+
+/// The nightly toolchain (minimal profile) and cargo-fuzz, for the fuzz targets.
+pub fn ensure_fuzz_tools() -> Result<Vec<Done>> {
+    let present = || {
+        let mut c = cmd("rustup");
+        c.args(["toolchain", "list"]);
+        let out = util::capture(c)?;
+        out.lines()
+            .any(|l| l.starts_with("nightly-"))
+            .then(|| "installed".to_owned())
+    };
+    let nightly = step("rustup toolchain nightly", present, || {
+        let mut c = cmd("rustup");
+        c.args(["toolchain", "install", "nightly", "--profile", "minimal"]);
+        util::run_logged("rustup-nightly", c).map(drop)
+    })?;
+    let fuzz = CargoTool {
+        krate: "cargo-fuzz",
+        bin: "cargo-fuzz",
+        locked: true,
+    };
+    Ok(vec![nightly, cargo_tool(&fuzz, CARGO_FUZZ_VERSION)?])
 }

@@ -101,6 +101,7 @@ fn plan(quick: bool) -> Vec<Step> {
         "cargo",
         &["test", "--workspace"],
     ));
+    steps.extend(crate::fuzz::test_steps());
     if !quick {
         // The gateway is built first: the client and playground tests run through it.
         let (gateway_build, gateway_e2e) = gateway_tests();

@@ -1,0 +1,4 @@
+//! libFuzzer entry for [`switchboard_fuzz::accumulate`]; the body and its invariants live there.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| switchboard_fuzz::accumulate(data));
