@@ -8,8 +8,11 @@
 use std::fs;
 use std::path::Path;
 
-/// Every target, by name.
-const TARGETS: [(&str, fn(&[u8])); 5] = [
+/// A target's name and body.
+type Target = (&'static str, fn(&[u8]));
+
+/// Every target.
+const TARGETS: [Target; 5] = [
     ("sse", switchboard_fuzz::sse),
     ("stream", switchboard_fuzz::stream),
     ("decode", switchboard_fuzz::decode),
