@@ -301,6 +301,8 @@ async fn gateway_end_to_end() -> TestResult {
         .env("GATEWAY_TOKEN", TOKEN)
         .env("CHAT_MODEL", &cases[0].0);
     let sdk = tokio::task::spawn_blocking(move || node.output()).await??;
+    support::capture("openai-sdk-stdout", &sdk.stdout);
+    support::capture("openai-sdk-stderr", &sdk.stderr);
     let report = String::from_utf8_lossy(&sdk.stdout);
     assert!(report.contains("# pass 6"), "openai SDK: {report}");
     assert!(
