@@ -10,14 +10,15 @@ use crate::error::{ApiError, Error};
 use crate::http::ResponseHead;
 use crate::limits::MAX_RAW_ERROR_BYTES;
 use crate::provider::{ModelsSource, ProviderId, Wire};
+use crate::types::lenient::lossless;
 use crate::types::{
-    ChatCompletion, Choice, ErrorBody, Extra, FinishReason, Message, Model, ModelList, Role, Usage,
+    ChatCompletion, Choice, ErrorBody, ErrorObject, Extra, FinishReason, Message, Model, ModelList,
+    Role, Usage,
 };
 use alloc::boxed::Box;
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
-use serde::Deserialize;
 use serde_json::Value;
 
 /// Decodes a chat answer (status, then body in the provider's dialect).
@@ -58,15 +59,19 @@ fn parse_openai(
 }
 
 /// Secton's answer: the conversation with the reply appended, no `choices`.
-#[derive(Deserialize)]
 struct SectonAnswer {
-    #[serde(default)]
     model: String,
     messages: Vec<Message>,
-    #[serde(default)]
     usage: Option<Usage>,
-    #[serde(flatten)]
     extra: Extra,
+}
+
+lossless! {
+    SectonAnswer {
+        model = Default::default(),
+        messages,
+        usage = None,
+    }
 }
 
 fn parse_secton(
@@ -147,16 +152,21 @@ pub fn normalize_finish(reason: FinishReason) -> (FinishReason, Option<String>) 
 /// A success status whose body is an error object (some providers answer 200 with one).
 fn in_body_error(provider: ProviderId, head: &ResponseHead, body: &[u8]) -> Option<Error> {
     let parsed: ErrorBody = serde_json::from_slice(body).ok()?;
-    let status = parsed
-        .error
+    let api = embedded_error(parsed.error, api_error(provider, head, body, 502));
+    Some(Error::Api(Box::new(api)))
+}
+
+/// An error object sent with a success status (in a body or a stream event) onto
+/// `api`: its code is the HTTP status when it is one (400-599), else 502.
+pub(crate) fn embedded_error(obj: ErrorObject, mut api: ApiError) -> ApiError {
+    api.status = obj
         .code
         .as_deref()
         .and_then(|c| c.parse::<u16>().ok())
         .filter(|s| (400..600).contains(s))
         .unwrap_or(502);
-    let mut api = api_error(provider, head, body, status);
-    fill_from_object(&mut api, parsed.error);
-    Some(Error::Api(Box::new(api)))
+    fill_from_object(&mut api, obj);
+    api
 }
 
 fn bad_response(
@@ -239,7 +249,7 @@ fn api_error(provider: ProviderId, head: &ResponseHead, body: &[u8], status: u16
     }
 }
 
-fn fill_from_object(api: &mut ApiError, obj: crate::types::ErrorObject) {
+fn fill_from_object(api: &mut ApiError, obj: ErrorObject) {
     api.message = obj.message;
     api.kind = obj.kind;
     api.param = obj.param;

@@ -7,7 +7,7 @@
 //! the whole non-stream answer. A stream that ends with neither `[DONE]` nor a finish
 //! reason ends in [`Error::StreamInterrupted`], never in a clean `Done`.
 
-use crate::decode::{decode_chat, normalize_finish};
+use crate::decode::{decode_chat, embedded_error, normalize_finish};
 use crate::error::{ApiError, Error};
 use crate::http::{ResponseHead, ResponseKind};
 use crate::limits::Limits;
@@ -323,22 +323,11 @@ impl StreamDecoder {
     fn in_stream_error(&self, data: &str) -> Error {
         let provider = Some(self.provider.to_string());
         if let Ok(body) = serde_json::from_str::<ErrorBody>(data) {
-            let status = body
-                .error
-                .code
-                .as_deref()
-                .and_then(|c| c.parse::<u16>().ok())
-                .filter(|s| (400..600).contains(s))
-                .unwrap_or(502);
-            return Error::InStream(Box::new(ApiError {
-                status,
-                message: body.error.message,
-                kind: body.error.kind,
-                param: body.error.param,
-                code: body.error.code,
+            let base = ApiError {
                 provider,
                 ..ApiError::default()
-            }));
+            };
+            return Error::InStream(Box::new(embedded_error(body.error, base)));
         }
         #[derive(Deserialize)]
         struct Flat {

@@ -1,7 +1,7 @@
 //! The chat request: what a caller sends to `/chat/completions`.
 
 use super::Extra;
-use super::lenient::string_enum;
+use super::lenient::{lossless, string_enum, string_or};
 use alloc::string::String;
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
@@ -31,61 +31,82 @@ impl Role {
 }
 
 /// One chat request, in the OpenAI shape, with the common extensions (`top_k`).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ChatRequest {
     /// `provider/model`, an alias, or (towards a provider) the provider's model id.
-    #[serde(default)]
     pub model: String,
     /// The conversation so far.
     pub messages: Vec<Message>,
     /// Upper bound on generated tokens.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_tokens: Option<u64>,
     /// Newer OpenAI name for `max_tokens`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_completion_tokens: Option<u64>,
     /// Sampling temperature, 0 to 2.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub temperature: Option<f64>,
     /// Nucleus sampling mass, 0 to 1.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub top_p: Option<f64>,
     /// Top-k sampling (not OpenAI; some providers take it).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub top_k: Option<u64>,
     /// Stop sequences.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stop: Option<Stop>,
     /// Sampling seed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub seed: Option<i64>,
     /// Number of choices to generate.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub n: Option<u32>,
     /// Presence penalty, -2 to 2.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub presence_penalty: Option<f64>,
     /// Frequency penalty, -2 to 2.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub frequency_penalty: Option<f64>,
     /// `{"type": "json_object"}` and friends.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub response_format: Option<ResponseFormat>,
     /// Functions the model may call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tools: Option<Vec<Tool>>,
     /// How the model picks a tool.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tool_choice: Option<ToolChoice>,
     /// Stream the answer as server-sent events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stream: Option<bool>,
     /// Stream options (`include_usage`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_options: Option<StreamOptions>,
     /// Fields this version does not model.
     #[serde(flatten)]
     pub extra: Extra,
+}
+
+lossless! {
+    ChatRequest {
+        model = Default::default(),
+        messages,
+        max_tokens = None,
+        max_completion_tokens = None,
+        temperature = None,
+        top_p = None,
+        top_k = None,
+        stop = None,
+        seed = None,
+        n = None,
+        presence_penalty = None,
+        frequency_penalty = None,
+        response_format = None,
+        tools = None,
+        tool_choice = None,
+        stream = None,
+        stream_options = None,
+    }
 }
 
 impl ChatRequest {
@@ -105,25 +126,34 @@ impl ChatRequest {
 
 /// One message of the conversation. Kept flat (not tagged by role) so that any
 /// role, known or not, decodes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Message {
     /// Who wrote it.
     pub role: Role,
     /// Text or parts; `null` for an assistant turn that only calls tools.
-    #[serde(default)]
     pub content: Option<Content>,
     /// Optional participant name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Tool calls made by an assistant turn.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tool_calls: Option<Vec<ToolCall>>,
     /// The call a `tool` message answers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tool_call_id: Option<String>,
     /// Fields this version does not model (e.g. `refusal`, `reasoning_content`).
     #[serde(flatten)]
     pub extra: Extra,
+}
+
+lossless! {
+    Message {
+        role,
+        content = None,
+        name = None,
+        tool_calls = None,
+        tool_call_id = None,
+    }
 }
 
 impl Message {
@@ -149,7 +179,7 @@ impl Message {
 }
 
 /// Message content: a plain string or a list of parts.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Content {
     /// Plain text.
@@ -157,6 +187,13 @@ pub enum Content {
     /// Text and image parts.
     Parts(Vec<ContentPart>),
 }
+
+string_or!(
+    Content,
+    "a string or an array of parts",
+    |s: &str| Content::Text(s.into()),
+    seq => Content::Parts
+);
 
 impl Content {
     /// The text, with text parts joined by newlines; image parts are skipped.
@@ -186,49 +223,71 @@ impl Content {
 }
 
 /// One part of a multi-part message. Flat, so unknown part types survive.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ContentPart {
     /// `text`, `image_url`, or a type this version does not know.
     #[serde(rename = "type")]
     pub kind: String,
     /// The text of a `text` part.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// The image of an `image_url` part.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub image_url: Option<ImageUrl>,
     /// Fields this version does not model.
     #[serde(flatten)]
     pub extra: Extra,
 }
 
+lossless! {
+    ContentPart {
+        kind("type"),
+        text = None,
+        image_url = None,
+    }
+}
+
 /// An image reference: an `https:` or `data:` URL.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ImageUrl {
     /// The URL.
     pub url: String,
     /// `auto`, `low` or `high`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// Fields this version does not model.
     #[serde(flatten)]
     pub extra: Extra,
 }
 
+lossless! {
+    ImageUrl {
+        url,
+        detail = None,
+    }
+}
+
 /// A tool call made by the model.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ToolCall {
     /// Call id, echoed back in the `tool` message.
-    #[serde(default)]
     pub id: String,
     /// Always `function` today.
-    #[serde(rename = "type", default = "function_kind")]
+    #[serde(rename = "type")]
     pub kind: String,
     /// The function and its JSON arguments.
     pub function: FunctionCall,
     /// Fields this version does not model.
     #[serde(flatten)]
     pub extra: Extra,
+}
+
+lossless! {
+    ToolCall {
+        id = Default::default(),
+        kind("type") = function_kind(),
+        function,
+    }
 }
 
 pub(crate) fn function_kind() -> String {
@@ -247,10 +306,10 @@ pub struct FunctionCall {
 }
 
 /// A tool the model may call.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Tool {
     /// Always `function` today.
-    #[serde(rename = "type", default = "function_kind")]
+    #[serde(rename = "type")]
     pub kind: String,
     /// The function's signature.
     pub function: FunctionDef,
@@ -259,20 +318,35 @@ pub struct Tool {
     pub extra: Extra,
 }
 
+lossless! {
+    Tool {
+        kind("type") = function_kind(),
+        function,
+    }
+}
+
 /// A function's name, description and JSON-schema parameters.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FunctionDef {
     /// Function name.
     pub name: String,
     /// What it does.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// JSON schema of its arguments.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub parameters: Option<Value>,
     /// Fields this version does not model (e.g. `strict`).
     #[serde(flatten)]
     pub extra: Extra,
+}
+
+lossless! {
+    FunctionDef {
+        name,
+        description = None,
+        parameters = None,
+    }
 }
 
 string_enum! {
@@ -288,7 +362,7 @@ string_enum! {
 }
 
 /// `tool_choice`: a mode, or one named function.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum ToolChoice {
     /// `"auto"`, `"none"`, `"required"`.
@@ -296,6 +370,13 @@ pub enum ToolChoice {
     /// `{"type":"function","function":{"name":...}}`.
     Named(NamedToolChoice),
 }
+
+string_or!(
+    ToolChoice,
+    "a mode or a named function",
+    |s: &str| ToolChoice::Mode(ToolChoiceMode::parse(s)),
+    map => ToolChoice::Named
+);
 
 /// A forced call of one named function.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -315,7 +396,7 @@ pub struct NamedFunction {
 }
 
 /// Stop sequences: one string or several.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Stop {
     /// One sequence.
@@ -324,8 +405,15 @@ pub enum Stop {
     Many(Vec<String>),
 }
 
+string_or!(
+    Stop,
+    "a string or an array of strings",
+    |s: &str| Stop::One(s.into()),
+    seq => Stop::Many
+);
+
 /// `response_format`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ResponseFormat {
     /// `text`, `json_object`, `json_schema`.
     #[serde(rename = "type")]
@@ -335,13 +423,25 @@ pub struct ResponseFormat {
     pub extra: Extra,
 }
 
+lossless! {
+    ResponseFormat {
+        kind("type"),
+    }
+}
+
 /// `stream_options`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct StreamOptions {
     /// Send a final chunk with token usage.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub include_usage: Option<bool>,
     /// Fields this version does not model.
     #[serde(flatten)]
     pub extra: Extra,
+}
+
+lossless! {
+    StreamOptions {
+        include_usage = None,
+    }
 }

@@ -1,10 +1,10 @@
 //! The chat completion: a non-streamed answer.
 
-use super::lenient::{string_enum, string_or_null};
+use super::lenient::{StringOrNull, lossless, string_enum};
 use super::{Extra, Message};
 use alloc::string::String;
 use alloc::vec::Vec;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
 string_enum! {
@@ -25,31 +25,39 @@ string_enum! {
 }
 
 /// A complete answer.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ChatCompletion {
     /// Completion id.
-    #[serde(default, deserialize_with = "string_or_null")]
     pub id: String,
     /// Always `chat.completion`.
-    #[serde(default = "completion_object")]
     pub object: String,
     /// Unix seconds.
-    #[serde(default)]
     pub created: u64,
     /// The model that answered.
-    #[serde(default, deserialize_with = "string_or_null")]
     pub model: String,
     /// The answers (one unless `n` > 1).
     pub choices: Vec<Choice>,
     /// Token counts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub usage: Option<Usage>,
     /// Backend configuration fingerprint.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub system_fingerprint: Option<String>,
     /// Fields this version does not model.
     #[serde(flatten)]
     pub extra: Extra,
+}
+
+lossless! {
+    ChatCompletion {
+        id | StringOrNull = Default::default(),
+        object = completion_object(),
+        created = Default::default(),
+        model | StringOrNull = Default::default(),
+        choices,
+        usage = None,
+        system_fingerprint = None,
+    }
 }
 
 fn completion_object() -> String {
@@ -67,40 +75,53 @@ impl ChatCompletion {
 }
 
 /// One answer of a completion.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Choice {
     /// Position among the choices.
-    #[serde(default)]
     pub index: u32,
     /// The assistant message.
     pub message: Message,
     /// Why generation stopped.
-    #[serde(default)]
     pub finish_reason: Option<FinishReason>,
     /// The provider's own finish reason, when it differs from the normalized one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub native_finish_reason: Option<String>,
     /// Log probabilities, passed through.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub logprobs: Option<Value>,
     /// Fields this version does not model.
     #[serde(flatten)]
     pub extra: Extra,
 }
 
+lossless! {
+    Choice {
+        index = Default::default(),
+        message,
+        finish_reason = None,
+        native_finish_reason = None,
+        logprobs = None,
+    }
+}
+
 /// Token counts.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct Usage {
     /// Tokens in the prompt.
-    #[serde(default)]
     pub prompt_tokens: u64,
     /// Tokens generated.
-    #[serde(default)]
     pub completion_tokens: u64,
     /// Their sum.
-    #[serde(default)]
     pub total_tokens: u64,
     /// Fields this version does not model (e.g. token details).
     #[serde(flatten)]
     pub extra: Extra,
+}
+
+lossless! {
+    Usage {
+        prompt_tokens = Default::default(),
+        completion_tokens = Default::default(),
+        total_tokens = Default::default(),
+    }
 }

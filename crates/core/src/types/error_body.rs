@@ -1,7 +1,7 @@
 //! The OpenAI error body: `{"error": {"message", "type", "param", "code"}}`.
 
 use super::Extra;
-use super::lenient::{opt_string_or_number, string_or_null};
+use super::lenient::{StringOrNull, StringOrNumber, lossless};
 use alloc::string::String;
 use serde::{Deserialize, Serialize};
 
@@ -13,21 +13,27 @@ pub struct ErrorBody {
 }
 
 /// The error inside an [`ErrorBody`].
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ErrorObject {
     /// Human-readable message.
-    #[serde(default, deserialize_with = "string_or_null")]
     pub message: String,
     /// Error class, e.g. `invalid_request_error`.
-    #[serde(rename = "type", default, deserialize_with = "opt_string_or_number")]
+    #[serde(rename = "type")]
     pub kind: Option<String>,
     /// The request field at fault.
-    #[serde(default, deserialize_with = "opt_string_or_number")]
     pub param: Option<String>,
     /// Machine-readable code, e.g. `invalid_api_key`.
-    #[serde(default, deserialize_with = "opt_string_or_number")]
     pub code: Option<String>,
     /// Fields this version does not model (Switchboard adds `provider`, `retry_after`).
     #[serde(flatten)]
     pub extra: Extra,
+}
+
+lossless! {
+    ErrorObject {
+        message | StringOrNull = Default::default(),
+        kind("type") | StringOrNumber = None,
+        param | StringOrNumber = None,
+        code | StringOrNumber = None,
+    }
 }

@@ -11,7 +11,7 @@ mod completion;
 mod error_body;
 mod files;
 mod images;
-mod lenient;
+pub(crate) mod lenient;
 mod models;
 
 pub use audio::SpeechRequest;

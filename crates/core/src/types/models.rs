@@ -1,23 +1,28 @@
 //! `/models` shapes.
 
 use super::Extra;
-use super::lenient::string_or_null;
+use super::lenient::{StringOrNull, lossless};
 use alloc::string::String;
 use alloc::vec::Vec;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// A list of models.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ModelList {
     /// Always `list`.
-    #[serde(default = "list_object")]
     pub object: String,
     /// The models.
-    #[serde(default)]
     pub data: Vec<Model>,
     /// Fields this version does not model.
     #[serde(flatten)]
     pub extra: Extra,
+}
+
+lossless! {
+    ModelList {
+        object = list_object(),
+        data = Default::default(),
+    }
 }
 
 impl Default for ModelList {
@@ -35,22 +40,28 @@ pub(crate) fn list_object() -> String {
 }
 
 /// One model.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Model {
     /// Model id.
     pub id: String,
     /// Always `model`.
-    #[serde(default = "model_object")]
     pub object: String,
     /// Unix seconds.
-    #[serde(default)]
     pub created: u64,
     /// Who serves it.
-    #[serde(default, deserialize_with = "string_or_null")]
     pub owned_by: String,
     /// Fields this version does not model.
     #[serde(flatten)]
     pub extra: Extra,
+}
+
+lossless! {
+    Model {
+        id,
+        object = model_object(),
+        created = Default::default(),
+        owned_by | StringOrNull = Default::default(),
+    }
 }
 
 fn model_object() -> String {
