@@ -79,9 +79,14 @@ fn reexport_errors(pkg: &Path) -> Result {
     append(&pkg.join("switchboard_client.d.ts"), &dts)
 }
 
+/// Appends `text` unless the file already ends with it (two builds racing on the
+/// shared `pkg/` must not declare the classes twice).
 fn append(path: &Path, text: &str) -> Result {
     let mut body =
         fs::read_to_string(path).map_err(|e| format!("build: {}: {e}", path.display()))?;
+    if body.ends_with(text) {
+        return Ok(());
+    }
     body.push_str(text);
     fs::write(path, body).map_err(|e| format!("build: {}: {e}", path.display()))
 }
