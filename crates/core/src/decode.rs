@@ -166,6 +166,10 @@ pub(crate) fn embedded_error(obj: ErrorObject, mut api: ApiError) -> ApiError {
         .filter(|s| (400..600).contains(s))
         .unwrap_or(502);
     fill_from_object(&mut api, obj);
+    if api.message.is_empty() {
+        let provider = api.provider.as_deref().unwrap_or("upstream");
+        api.message = format!("provider '{provider}' sent an error object with no message");
+    }
     api
 }
 

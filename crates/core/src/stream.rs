@@ -146,6 +146,13 @@ impl StreamDecoder {
                 let mut start = 0;
                 while let Some(end) = buf.get(start..).and_then(|s| memchr::memchr(b'\n', s)) {
                     let l = buf.get(start..start + end).unwrap_or_default();
+                    if l.len() > self.limits.max_event_bytes {
+                        // The cap a line still arriving gets (below), whatever the split.
+                        let limit = self.limits.max_event_bytes as u64;
+                        let what = "stream event";
+                        self.end_with(out, Error::TooLarge { what, limit });
+                        break;
+                    }
                     self.on_json_line(l, out);
                     start += end + 1;
                 }

@@ -165,3 +165,45 @@ fn nothing_follows_the_first_error() {
         );
     }
 }
+
+/// Found by the `stream` fuzz target: a JSON line over the cap passed when it came
+/// whole and was refused when split.
+#[test]
+fn json_line_cap_does_not_depend_on_the_split() {
+    let head = ResponseHead::new(200, 1);
+    let limits = Limits {
+        max_event_bytes: 16,
+        ..Limits::DEFAULT
+    };
+    let line = b"{\"not\": \"a chunk, and longer than the cap\"}\n";
+    for piece in 1..=line.len() {
+        let kind = ResponseKind::JsonLines;
+        let ctx = StreamContext::default();
+        let mut d = StreamDecoder::new(ProviderId::Airforce, kind, &head, ctx, limits);
+        let mut events: Vec<StreamEvent> = line.chunks(piece).flat_map(|c| d.feed(c)).collect();
+        events.extend(d.finish());
+        assert!(
+            matches!(events.as_slice(), [StreamEvent::Error(e)] if e.status() == 413),
+            "piece size {piece}: {events:?}"
+        );
+    }
+}
+
+/// Found by the `decode` fuzz target: an error object without a message (in a body
+/// with a success status, or in a stream) gave an error with an empty message.
+#[test]
+fn error_objects_without_a_message_still_say_something() {
+    let body = br#"{"error": {"code": 429}}"#;
+    let head = ResponseHead::new(200, 1);
+    let e = decode_chat(ProviderId::Secry, &head, body).unwrap_err();
+    assert_eq!(e.status(), 429);
+    assert!(e.message().contains("no message"), "{e:?}");
+    let mut stream = b"data: ".to_vec();
+    stream.extend_from_slice(body);
+    stream.extend_from_slice(b"\n\n");
+    let events = decode_stream(ProviderId::Secry, ResponseKind::Sse, &[&stream]);
+    assert!(
+        matches!(events.as_slice(), [StreamEvent::Error(e)] if !e.message().is_empty()),
+        "{events:?}"
+    );
+}
