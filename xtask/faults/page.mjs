@@ -9,14 +9,16 @@ await init();
 const KEEP_EVENTS = 200;
 
 window.runCell = async (spec) => {
+  const limits = {
+    timeout: spec.timeoutMs, maxRetries: spec.maxRetries,
+    idleTimeout: spec.idleTimeoutMs, streamTimeout: spec.streamTimeoutMs,
+  };
   const client = spec.direct
     ? new Switchboard({
       provider: "secry", baseURL: spec.base, apiKey: spec.key, dangerouslyAllowBrowser: true,
-      timeout: spec.timeoutMs, maxRetries: spec.maxRetries,
+      ...limits,
     })
-    : new Switchboard({
-      baseURL: spec.base, apiKey: spec.key, timeout: spec.timeoutMs, maxRetries: spec.maxRetries,
-    });
+    : new Switchboard({ baseURL: spec.base, apiKey: spec.key, ...limits });
   const abort = new AbortController();
   const seen = { content: "", events: [], eventCount: 0 };
   const call = async () => {

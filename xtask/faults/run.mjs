@@ -35,6 +35,10 @@ const EXPECTED = "1 2 3 4 5";
 // Per-attempt client timeout; the gateway's own limits are shorter (see faults.rs).
 const TIMEOUT_MS = 3000;
 const MAX_RETRIES = 2;
+// The browser client's body bounds (its defaults, 30 s and 300 s, outlast the deadline);
+// longer than the gateway's, so through the gateway its own limits answer first.
+const IDLE_TIMEOUT_MS = 2000;
+const STREAM_TIMEOUT_MS = 5000;
 // A cell still running after this is a hang (FAIL).
 const DEADLINE_MS = 12000;
 const KEEP_EVENTS = 200;
@@ -157,6 +161,7 @@ async function browserCell(page, path, stream) {
     : { direct, base: `${GW}/v1`, key: TOKEN, model: path.model };
   Object.assign(spec, {
     stream, prompt: PROMPT, timeoutMs: TIMEOUT_MS, maxRetries: MAX_RETRIES, deadlineMs: DEADLINE_MS,
+    idleTimeoutMs: IDLE_TIMEOUT_MS, streamTimeoutMs: STREAM_TIMEOUT_MS,
   });
   return page.evaluate((s) => window.runCell(s), spec);
 }

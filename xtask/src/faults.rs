@@ -160,7 +160,8 @@ fn section(table: &str, panics: &[String]) -> String {
          attempt\" rows: all of them) and asks for `count to 5`, plain and streamed: the \
          browser client directly to SECRY, the browser client through the gateway to Siraya, \
          the SDK through the gateway to airforce (same deterministic reply; the three callers \
-         run side by side). Callers use a 3 s per-attempt timeout and 2 retries. A cell reads \
+         run side by side). Callers use a 3 s per-attempt timeout and 2 retries, the browser \
+         client also a 2 s `idleTimeout` and a 5 s `streamTimeout`. A cell reads \
          `ok` (exactly the deterministic reply), `ok (retried)` (more than one upstream \
          request), `typed error <class> <status or code>` (an `APIError` of the browser \
          client or the SDK), or `FAIL <why>`: success with cut or garbled content, no end \

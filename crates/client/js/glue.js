@@ -90,8 +90,34 @@ export class Attempt {
   get userAborted() { return !!(this.user && this.user.aborted); }
   clearTimer() { clearTimeout(this.timer); }
   abort() { this.ctl.abort(); }
+  /**
+   * Bounds the body from now on: `idleMs` of silence while a read waits, `totalMs` in
+   * all (0 = none). Crossing one aborts the request and cancels the reader; `expired`
+   * then names the bound ("stream_idle_timeout" or "stream_timeout").
+   */
+  bound(idleMs, totalMs) {
+    this.idleMs = idleMs;
+    this.expired = null;
+    if (totalMs > 0) this.total = setTimeout(() => this.expire("stream_timeout", totalMs), totalMs);
+  }
+  expire(code, ms) {
+    if (this.expired) return;
+    this.expired = code;
+    this.expiredAfter = ms;
+    this.ctl.abort();
+    if (this.reader) this.reader.cancel().catch(() => {});
+  }
+  /** `reader.read()` under the idle bound. */
+  read(reader) {
+    this.reader = reader;
+    if (!(this.idleMs > 0)) return reader.read();
+    const idle = setTimeout(() => this.expire("stream_idle_timeout", this.idleMs), this.idleMs);
+    return reader.read().finally(() => clearTimeout(idle));
+  }
   release() {
     clearTimeout(this.timer);
+    clearTimeout(this.total);
+    this.reader = null;
     if (this.user) this.user.removeEventListener("abort", this.onAbort);
   }
 }

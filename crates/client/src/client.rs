@@ -22,7 +22,7 @@ use crate::net::{CallOptions, Client, Route, header_pairs, number, read_all};
 use crate::stream::Stream;
 
 /// The client. `new Switchboard({ baseURL, apiKey, provider?, dangerouslyAllowBrowser?,
-/// maxRetries?, timeout?, fetch?, defaultHeaders? })`.
+/// maxRetries?, timeout?, idleTimeout?, streamTimeout?, fetch?, defaultHeaders? })`.
 #[wasm_bindgen]
 pub struct Switchboard {
     client: Rc<Client>,
@@ -131,6 +131,8 @@ impl Switchboard {
             api_key: string_opt(&options, "apiKey").unwrap_or_default(),
             max_retries: number(&js::get(&options, "maxRetries")).map_or(2, |n| n as u32),
             timeout_ms: number(&js::get(&options, "timeout")).unwrap_or(600_000.0),
+            idle_timeout_ms: number(&js::get(&options, "idleTimeout")).unwrap_or(30_000.0),
+            stream_timeout_ms: number(&js::get(&options, "streamTimeout")).unwrap_or(300_000.0),
             fetch: fetch
                 .is_function()
                 .then(|| fetch.unchecked_into::<Function>()),
@@ -291,7 +293,8 @@ async fn create(client: Rc<Client>, params: JsValue, options: JsValue) -> Result
 #[wasm_bindgen]
 impl Completions {
     /// Creates a chat completion: resolves with the completion, or with a `Stream`
-    /// when `params.stream` is true. `options`: `{ signal, timeout, maxRetries, headers }`.
+    /// when `params.stream` is true. `options`: `{ signal, timeout, maxRetries,
+    /// idleTimeout, streamTimeout, headers }`.
     /// Declared in `types.rs` (one overload per `stream` value).
     #[wasm_bindgen(skip_typescript)]
     pub fn create(

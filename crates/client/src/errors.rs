@@ -15,6 +15,14 @@ pub enum Fail {
     Abort,
     /// A configuration mistake, thrown as `SwitchboardError`.
     Config(String),
+    /// A body bound was crossed: `code` is `stream_idle_timeout` (`idleTimeout`) or
+    /// `stream_timeout` (`streamTimeout`), `after_ms` the bound.
+    BodyTimeout {
+        /// Which bound.
+        code: String,
+        /// The bound, in ms.
+        after_ms: f64,
+    },
 }
 
 impl From<Error> for Fail {
@@ -49,6 +57,16 @@ pub fn to_js(fail: Fail) -> JsValue {
     let (class, message) = match fail {
         Fail::Abort => ("APIUserAbortError", String::from("Request was aborted.")),
         Fail::Config(message) => ("SwitchboardError", message),
+        Fail::BodyTimeout { code, after_ms } => {
+            let message = if code == "stream_idle_timeout" {
+                format!("no body bytes arrived for {after_ms} ms (idleTimeout)")
+            } else {
+                format!("the body did not end within {after_ms} ms (streamTimeout)")
+            };
+            put(&props, "code", Some(&code));
+            put(&props, "type", Some("api_error"));
+            ("APIConnectionTimeoutError", message)
+        }
         Fail::Core(e) => {
             let class = match &e {
                 Error::StreamInterrupted { .. } => "StreamInterruptedError",

@@ -68,6 +68,19 @@ extern "C" {
     /// Aborts the fetch and its body.
     #[wasm_bindgen(method)]
     pub fn abort(this: &Attempt);
+    /// Bounds the body from now on: `idle_ms` of silence while a read waits, `total_ms`
+    /// in all (0 = none); crossing one aborts the request and cancels the reader.
+    #[wasm_bindgen(method)]
+    pub fn bound(this: &Attempt, idle_ms: f64, total_ms: f64);
+    /// `reader.read()` under the idle bound.
+    #[wasm_bindgen(method)]
+    pub fn read(this: &Attempt, reader: &web_sys::ReadableStreamDefaultReader) -> Promise;
+    /// The body bound crossed (`stream_idle_timeout` or `stream_timeout`), if any.
+    #[wasm_bindgen(method, getter)]
+    pub fn expired(this: &Attempt) -> Option<String>;
+    /// The crossed bound, in ms.
+    #[wasm_bindgen(method, getter, js_name = expiredAfter)]
+    pub fn expired_after(this: &Attempt) -> f64;
     /// Stops the timeout and unlinks the caller's signal.
     #[wasm_bindgen(method)]
     pub fn release(this: &Attempt);

@@ -7,7 +7,7 @@ use switchboard_core::limits::Limits;
 use switchboard_core::provider::ProviderId;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortSignal, Response};
+use web_sys::{AbortSignal, ReadableStreamDefaultReader, Response};
 
 use crate::errors::Fail;
 use crate::js::{self, Attempt};
@@ -34,6 +34,10 @@ pub struct Client {
     pub max_retries: u32,
     /// Per-attempt timeout in ms (0 = none).
     pub timeout_ms: f64,
+    /// Most ms of silence between two body pieces (0 = none).
+    pub idle_timeout_ms: f64,
+    /// Most ms for a whole body, from the response head (0 = none).
+    pub stream_timeout_ms: f64,
     /// An injected `fetch`.
     pub fetch: Option<Function>,
     /// Headers sent on every request.
@@ -49,6 +53,10 @@ pub struct CallOptions {
     pub timeout_ms: Option<f64>,
     /// Overrides the client's retries.
     pub max_retries: Option<u32>,
+    /// Overrides the client's `idleTimeout`.
+    pub idle_timeout_ms: Option<f64>,
+    /// Overrides the client's `streamTimeout`.
+    pub stream_timeout_ms: Option<f64>,
     /// Extra headers.
     pub headers: Vec<(String, String)>,
 }
@@ -82,13 +90,15 @@ pub fn number(v: &JsValue) -> Option<f64> {
 }
 
 impl CallOptions {
-    /// Reads `{signal, timeout, maxRetries, headers}`.
+    /// Reads `{signal, timeout, maxRetries, idleTimeout, streamTimeout, headers}`.
     pub fn from_js(opts: &JsValue) -> CallOptions {
         let signal = js::get(opts, "signal");
         CallOptions {
             signal: (!signal.is_undefined() && !signal.is_null()).then(|| signal.unchecked_into()),
             timeout_ms: number(&js::get(opts, "timeout")),
             max_retries: number(&js::get(opts, "maxRetries")).map(|n| n as u32),
+            idle_timeout_ms: number(&js::get(opts, "idleTimeout")),
+            stream_timeout_ms: number(&js::get(opts, "streamTimeout")),
             headers: header_pairs(&js::get(opts, "headers")),
         }
     }
@@ -188,6 +198,8 @@ impl Client {
         let headers: JsValue = headers.into();
         let max_retries = opts.max_retries.unwrap_or(self.max_retries);
         let timeout = opts.timeout_ms.unwrap_or(self.timeout_ms);
+        let idle = opts.idle_timeout_ms.unwrap_or(self.idle_timeout_ms);
+        let total = opts.stream_timeout_ms.unwrap_or(self.stream_timeout_ms);
         let mut retry = 0;
         loop {
             let attempt = Attempt::new(opts.signal.as_ref(), timeout);
@@ -221,6 +233,7 @@ impl Client {
                 }
                 Ok(response) => {
                     let response: Response = response.unchecked_into();
+                    attempt.bound(idle, total);
                     let head = head_of(&response);
                     if head.is_success() {
                         return Ok(Answer {
@@ -254,30 +267,62 @@ impl Client {
     }
 }
 
-/// Reads a whole body (up to `max` bytes) under `attempt`.
-pub async fn read_all(response: &Response, attempt: &Attempt, max: usize) -> Result<Vec<u8>, Fail> {
-    let promise = response.array_buffer().map_err(|e| {
-        Fail::Core(Error::Connection {
-            message: js::error_text(&e),
-        })
-    })?;
-    match JsFuture::from(promise).await {
-        Ok(buf) => {
-            let bytes = Uint8Array::new(&buf);
-            if bytes.length() as usize > max {
-                return Err(Fail::Core(Error::TooLarge {
-                    what: "response body",
-                    limit: max as u64,
-                }));
-            }
-            Ok(bytes.to_vec())
-        }
-        Err(_) if attempt.user_aborted() => Err(Fail::Abort),
-        Err(_) if attempt.timed_out() => Err(Fail::Core(Error::Timeout {
+/// The failure for a body bound `attempt` crossed, if any.
+pub fn expired(attempt: &Attempt) -> Option<Fail> {
+    attempt.expired().map(|code| Fail::BodyTimeout {
+        code,
+        after_ms: attempt.expired_after(),
+    })
+}
+
+/// Why a body read failed: a crossed body bound, the caller's abort, the attempt's
+/// timeout, or else the connection (`broke` makes that error from the JS message).
+pub fn read_failure(attempt: &Attempt, e: &JsValue, broke: impl FnOnce(String) -> Error) -> Fail {
+    if let Some(fail) = expired(attempt) {
+        fail
+    } else if attempt.user_aborted() {
+        Fail::Abort
+    } else if attempt.timed_out() {
+        Fail::Core(Error::Timeout {
             after_ms: attempt.timeout_ms() as u64,
-        })),
-        Err(e) => Err(Fail::Core(Error::Connection {
-            message: format!("the body could not be read: {}", js::error_text(&e)),
-        })),
+        })
+    } else {
+        Fail::Core(broke(js::error_text(e)))
+    }
+}
+
+/// Reads a whole body piece by piece under `attempt` (and its body bounds), failing
+/// as soon as it passes `max` bytes.
+pub async fn read_all(response: &Response, attempt: &Attempt, max: usize) -> Result<Vec<u8>, Fail> {
+    let Some(body) = response.body() else {
+        return Ok(Vec::new());
+    };
+    let reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
+    let mut out = Vec::new();
+    loop {
+        let read = JsFuture::from(attempt.read(&reader)).await;
+        if let Some(fail) = expired(attempt) {
+            return Err(fail);
+        }
+        let read = read.map_err(|e| {
+            read_failure(attempt, &e, |m| Error::Connection {
+                message: format!("the body could not be read: {m}"),
+            })
+        })?;
+        if js::get(&read, "done").is_truthy() {
+            return Ok(out);
+        }
+        let piece: Uint8Array = js::get(&read, "value").unchecked_into();
+        let start = out.len();
+        let len = piece.length() as usize;
+        if start.saturating_add(len) > max {
+            js::cancel_reader(&reader);
+            return Err(Fail::Core(Error::TooLarge {
+                what: "response body",
+                limit: max as u64,
+            }));
+        }
+        out.resize(start + len, 0);
+        piece.copy_to(&mut out[start..]);
     }
 }

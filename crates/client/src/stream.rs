@@ -15,6 +15,7 @@ use web_sys::ReadableStreamDefaultReader;
 
 use crate::errors::{self, Fail};
 use crate::js::{self, Attempt};
+use crate::net::{expired, read_failure};
 
 struct State {
     reader: Option<ReadableStreamDefaultReader>,
@@ -113,7 +114,7 @@ impl Stream {
                     return end.clone().map(|()| None);
                 }
                 match &s.reader {
-                    Some(reader) => reader.read(),
+                    Some(reader) => s.attempt.read(reader),
                     None => {
                         let events = s.decoder.finish();
                         s.queue.extend(events);
@@ -130,6 +131,14 @@ impl Stream {
             if s.end.is_some() {
                 continue;
             }
+            let result = match expired(&s.attempt) {
+                Some(fail) => Err(fail),
+                None => result.map_err(|e| {
+                    read_failure(&s.attempt, &e, |m| Error::StreamInterrupted {
+                        message: format!("the connection broke mid-stream: {m}"),
+                    })
+                }),
+            };
             match result {
                 Ok(r) => {
                     if js::get(&r, "done").is_truthy() {
@@ -142,21 +151,7 @@ impl Stream {
                         s.queue.extend(events);
                     }
                 }
-                Err(e) => {
-                    let fail = if s.attempt.user_aborted() {
-                        Fail::Abort
-                    } else if s.attempt.timed_out() {
-                        Fail::Core(Error::Timeout {
-                            after_ms: s.attempt.timeout_ms() as u64,
-                        })
-                    } else {
-                        Fail::Core(Error::StreamInterrupted {
-                            message: format!(
-                                "the connection broke mid-stream: {}",
-                                js::error_text(&e)
-                            ),
-                        })
-                    };
+                Err(fail) => {
                     drop(s);
                     let e = errors::to_js(fail);
                     Self::end(&state, Err(e.clone()));

@@ -73,6 +73,10 @@ export interface RequestOptions {
   /** Per-attempt timeout in ms. */
   timeout?: number;
   maxRetries?: number;
+  /** Most ms of silence between two body pieces (default 30000; 0 = none). */
+  idleTimeout?: number;
+  /** Most ms for the whole body from the response head (default 300000; 0 = none). */
+  streamTimeout?: number;
   headers?: Record<string, string>;
 }
 export interface ClientOptions {
@@ -85,6 +89,10 @@ export interface ClientOptions {
   dangerouslyAllowBrowser?: boolean;
   maxRetries?: number;
   timeout?: number;
+  /** Default `idleTimeout` of every call, in ms (30000; 0 = none). */
+  idleTimeout?: number;
+  /** Default `streamTimeout` of every call, in ms (300000; 0 = none). */
+  streamTimeout?: number;
   fetch?: typeof fetch;
   defaultHeaders?: Record<string, string>;
 }
