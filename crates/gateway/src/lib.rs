@@ -16,6 +16,7 @@ pub mod config;
 pub mod cors;
 pub mod errors;
 pub mod files;
+pub mod isolate;
 pub mod media;
 pub mod models;
 pub mod ratelimit;
@@ -37,7 +38,7 @@ pub async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
     let method = req.method();
     let path = req.path();
     let origin = req.headers().get("origin").ok().flatten();
-    let config = Config::from_lookup(|name| env.var(name).ok().map(|v| v.to_string()));
+    let config = isolate::config(|name| env.var(name).ok().map(|v| v.to_string()));
     let mut kv = None;
     let mut response = match &config {
         Ok(config) => serve(req, &env, config, now_ms, &mut kv).await?,
