@@ -148,6 +148,33 @@ async fn upstream_429_with_retry_after_is_rate_limit_error() {
 }
 
 #[wasm_bindgen_test]
+async fn oversized_upstream_answer_is_502_not_413() {
+    // Every attempt the gateway makes gets 9 MiB of padding, over its 8 MiB cap.
+    arm("oversize=9437184", 5, "/siraya/").await;
+    let sb = gateway_with(gateway_token(), r#","maxRetries":0"#);
+    let err = create(&sb, params("siraya", "hi", false), None)
+        .await
+        .expect_err("too large");
+    disarm().await;
+    assert_eq!(
+        name(&err),
+        "InternalServerError",
+        "{:?}",
+        get(&err, "message")
+    );
+    assert_eq!(get(&err, "status").as_f64(), Some(502.0));
+    assert_eq!(
+        get(&err, "code").as_string().as_deref(),
+        Some("upstream_too_large")
+    );
+    let message = get(&err, "message").as_string().unwrap_or_default();
+    assert!(
+        message.contains("provider's answer is too large"),
+        "{message}"
+    );
+}
+
+#[wasm_bindgen_test]
 async fn client_retries_after_the_gateway_gives_up() {
     // Every attempt the gateway makes (1 + RETRY_MAX = 3) gets a 429 with
     // `Retry-After: 1`; the client waits a second and retries, and that one succeeds.

@@ -119,3 +119,44 @@ async fn bounds_off_with_zero() {
     let parts = JsFuture::from(collect(&stream)).await.expect("complete");
     assert!(js_sys::Array::from(&parts).length() > 0);
 }
+
+#[wasm_bindgen_test]
+async fn oversized_answer_is_502_upstream_too_large() {
+    let sb = direct_with("secry", None, r#","maxRetries":0"#);
+    let err = create(
+        &sb,
+        chat_params("secry", "hi", false),
+        options(r#""x-sim-fault":"oversize=9437184""#),
+    )
+    .await
+    .expect_err("too large");
+    assert_eq!(
+        name(&err),
+        "InternalServerError",
+        "{:?}",
+        get(&err, "message")
+    );
+    assert_eq!(get(&err, "status").as_f64(), Some(502.0));
+    assert_eq!(
+        get(&err, "code").as_string().as_deref(),
+        Some("upstream_too_large")
+    );
+    let message = get(&err, "message").as_string().unwrap_or_default();
+    assert!(
+        message.contains("provider's answer is too large"),
+        "{message}"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn oversized_request_is_413_and_not_sent() {
+    let sb = direct("secry");
+    let id = unique("big-request");
+    let big = "x".repeat(9 << 20);
+    let err = create(&sb, chat_params("secry", &big, false), tagged(&id, "", ""))
+        .await
+        .expect_err("too large");
+    assert_eq!(get(&err, "status").as_f64(), Some(413.0));
+    assert_eq!(get(&err, "code").as_string().as_deref(), Some("too_large"));
+    assert_eq!(attempts(&id).await, 0);
+}

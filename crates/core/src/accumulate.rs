@@ -672,7 +672,7 @@ mod tests {
                 limit: 10
             }
         );
-        assert_eq!(err.status(), 413);
+        assert_eq!(err.status(), 502);
         // The refused chunk was not applied; empty chunks still go through.
         acc.push(&text_chunk(0, "")).unwrap();
         assert_eq!(acc.finish().text(), "1234567890");

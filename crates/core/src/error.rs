@@ -37,7 +37,9 @@ pub enum Error {
         /// Machine-readable code, e.g. `model_not_found`.
         code: &'static str,
     },
-    /// A configured size or count limit was crossed. 413.
+    /// A configured size limit was crossed: 413 for the caller's request (`what` is
+    /// `request body` or `file upload`), 502 for an upstream answer (any other `what`:
+    /// `response body`, `stream`, `stream event`, ...).
     TooLarge {
         /// What was too large (`request body`, `stream`, ...).
         what: &'static str,
@@ -132,7 +134,7 @@ impl Error {
             Error::InvalidRequest { .. } => 400,
             Error::Unauthorized { .. } => 401,
             Error::NotFound { .. } => 404,
-            Error::TooLarge { .. } => 413,
+            Error::TooLarge { what, .. } if is_request(what) => 413,
             Error::RateLimited { .. } => 429,
             Error::Api(e) | Error::InStream(e) => {
                 if (400..=599).contains(&e.status) {
@@ -142,6 +144,7 @@ impl Error {
                 }
             }
             Error::BadResponse { .. }
+            | Error::TooLarge { .. }
             | Error::StreamInterrupted { .. }
             | Error::Connection { .. } => 502,
             Error::NotConfigured { .. } => 503,
@@ -174,6 +177,7 @@ impl Error {
     /// The OpenAI error class (`type`) for this error.
     pub fn kind(&self) -> &str {
         match self {
+            Error::TooLarge { what, .. } if !is_request(what) => "upstream_error",
             Error::InvalidRequest { .. } | Error::TooLarge { .. } | Error::NotFound { .. } => {
                 "invalid_request_error"
             }
@@ -195,7 +199,8 @@ impl Error {
         Some(match self {
             Error::InvalidRequest { code, .. } | Error::NotFound { code, .. } => code,
             Error::Unauthorized { .. } => "invalid_api_key",
-            Error::TooLarge { .. } => "too_large",
+            Error::TooLarge { what, .. } if is_request(what) => "too_large",
+            Error::TooLarge { .. } => "upstream_too_large",
             Error::RateLimited { .. } => "rate_limit_exceeded",
             Error::Api(e) | Error::InStream(e) => return e.code.as_deref(),
             Error::BadResponse { .. } => "bad_upstream_response",
@@ -225,7 +230,12 @@ impl Error {
             | Error::BadResponse { message, .. }
             | Error::StreamInterrupted { message }
             | Error::Connection { message } => message.clone(),
-            Error::TooLarge { what, limit } => format!("{what} exceeds the limit of {limit}"),
+            Error::TooLarge { what, limit } if is_request(what) => {
+                format!("{what} exceeds the limit of {limit}")
+            }
+            Error::TooLarge { what, limit } => {
+                format!("the provider's answer is too large: {what} exceeds {limit} bytes")
+            }
             Error::RateLimited { retry_after, limit } => {
                 format!("rate limit of {limit} requests exceeded; retry after {retry_after} s")
             }
@@ -310,6 +320,11 @@ impl Error {
     }
 }
 
+/// Whether a [`Error::TooLarge`] `what` names the caller's request (else an upstream answer).
+fn is_request(what: &str) -> bool {
+    matches!(what, "request body" | "file upload")
+}
+
 /// The OpenAI error class for an HTTP status.
 pub fn kind_for_status(status: u16) -> &'static str {
     match status {
@@ -329,3 +344,33 @@ impl fmt::Display for Error {
 }
 
 impl core::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn too_large_request_is_413_too_large_answer_is_502() {
+        for what in ["request body", "file upload"] {
+            let e = Error::TooLarge { what, limit: 8 };
+            assert_eq!((e.status(), e.code()), (413, Some("too_large")), "{what}");
+            assert_eq!(e.kind(), "invalid_request_error");
+        }
+        for what in [
+            "response body",
+            "provider response body",
+            "stream",
+            "stream event",
+        ] {
+            let e = Error::TooLarge { what, limit: 8 };
+            assert_eq!(e.status(), 502, "{what}");
+            assert_eq!(e.code(), Some("upstream_too_large"));
+            assert_eq!(e.kind(), "upstream_error");
+            assert!(
+                e.message()
+                    .starts_with("the provider's answer is too large")
+            );
+            assert!(!e.is_retryable());
+        }
+    }
+}

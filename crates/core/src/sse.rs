@@ -344,7 +344,7 @@ mod tests {
         let mut p = SseParser::new(16);
         let mut out = Vec::new();
         let err = p.feed(&[b'x'; 64], &mut out).unwrap_err();
-        assert_eq!(err.status(), 413);
+        assert_eq!(err.status(), 502);
         let mut p = SseParser::new(16);
         assert!(
             p.feed(b"data: 0123456789\ndata: 0123456789\n", &mut out)
