@@ -133,12 +133,52 @@ export function errorText(e) {
   return String(e);
 }
 
+/** Where a Stream keeps the batch of chunks being handed out. */
+const CURSOR = Symbol("switchboard.cursor");
+
+function cursor(s) {
+  return s[CURSOR] || (s[CURSOR] = { batch: [], i: 0, pending: null });
+}
+
+/**
+ * `stream.next()`: the next chunk of the current batch, else of the next one
+ * (`nextBatch()`: every chunk of one network read, one JSON array, parsed once).
+ */
+function nextChunk(s) {
+  const c = cursor(s);
+  if (c.i < c.batch.length) return Promise.resolve({ value: c.batch[c.i++], done: false });
+  if (!c.pending) {
+    c.pending = s.nextBatch().then(
+      (text) => {
+        c.pending = null;
+        if (text === undefined) return true;
+        c.batch = JSON.parse(text);
+        c.i = 0;
+        return false;
+      },
+      (e) => {
+        c.pending = null;
+        throw e;
+      },
+    );
+  }
+  return c.pending.then((ended) => (ended ? { value: undefined, done: true } : nextChunk(s)));
+}
+
+/** Adds `next()`, `cancel()` and `[Symbol.asyncIterator]` to the Stream prototype. */
 export function installIterator(proto) {
   if (proto[Symbol.asyncIterator]) return;
+  proto.next = function () { return nextChunk(this); };
+  proto.cancel = function () {
+    const c = cursor(this);
+    c.batch = [];
+    c.i = 0;
+    this.cancelRead();
+  };
   proto[Symbol.asyncIterator] = function () {
     const s = this;
     return {
-      next: () => s.next(),
+      next: () => nextChunk(s),
       return: async (value) => { s.cancel(); return { done: true, value }; },
       [Symbol.asyncIterator]() { return this; },
     };

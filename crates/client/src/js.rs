@@ -27,7 +27,7 @@ extern "C" {
     /// A thrown value's message.
     #[wasm_bindgen(js_name = errorText)]
     pub fn error_text(e: &JsValue) -> String;
-    /// Adds `[Symbol.asyncIterator]` to the Stream prototype.
+    /// Adds `next()`, `cancel()` and `[Symbol.asyncIterator]` to the Stream prototype.
     #[wasm_bindgen(js_name = installIterator)]
     pub fn install_iterator(proto: &JsValue);
     /// A `ReadableStream` of JSON lines pulling from `stream.next()`.

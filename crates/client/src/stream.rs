@@ -1,10 +1,14 @@
 //! Streamed chat completions: an async iterator of normalized chunks.
+//!
+//! The chunks cross to JavaScript in batches: `nextBatch()` reads one network piece and
+//! hands every chunk decoded from it as one JSON array (serialized once here, parsed once
+//! there); `js/glue.js` walks that array for `next()` and `for await`.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
 
-use js_sys::{Object, Promise, Uint8Array};
+use js_sys::{Promise, Uint8Array};
 use switchboard_core::Error;
 use switchboard_core::accumulate::Accumulator;
 use switchboard_core::stream::{StreamDecoder, StreamEvent};
@@ -23,24 +27,48 @@ struct State {
     decoder: StreamDecoder,
     queue: VecDeque<StreamEvent>,
     acc: Accumulator,
-    /// Set once the stream ended; later `next()` calls repeat it.
+    /// Set once the stream ended; later calls repeat it.
     end: Option<Result<(), JsValue>>,
 }
 
 /// A streamed chat completion. Iterate it with `for await (const chunk of stream)`;
 /// `finalCompletion()` gives the accumulated completion; `toReadableStream()` gives
-/// newline-delimited JSON bytes.
+/// newline-delimited JSON bytes. `next()` and `cancel()` come from `js/glue.js`.
 #[wasm_bindgen]
 pub struct Stream {
     state: Rc<RefCell<State>>,
 }
 
-/// `{value, done}`.
-fn step(value: &JsValue, done: bool) -> JsValue {
-    let out = Object::new();
-    js::set(&out, "value", value);
-    js::set(&out, "done", &JsValue::from_bool(done));
-    out.into()
+/// The chunks taken from the queue: how many, and their JSON array when asked for.
+struct Batch {
+    count: usize,
+    json: Option<Vec<u8>>,
+}
+
+impl Batch {
+    /// Appends `chunk` (to the array, when one is kept).
+    fn push(&mut self, chunk: &impl serde::Serialize) -> Result<(), Error> {
+        if let Some(out) = &mut self.json {
+            out.push(if self.count == 0 { b'[' } else { b',' });
+            serde_json::to_writer(&mut *out, chunk).map_err(|e| Error::BadResponse {
+                message: format!("a chunk could not be serialized: {e}"),
+                provider: None,
+            })?;
+        }
+        self.count += 1;
+        Ok(())
+    }
+
+    /// The array's text (empty when none was kept).
+    fn finish(self) -> String {
+        match self.json {
+            Some(mut out) => {
+                out.push(b']');
+                String::from_utf8(out).unwrap_or_default()
+            }
+            None => String::new(),
+        }
+    }
 }
 
 impl Stream {
@@ -78,38 +106,45 @@ impl Stream {
             js::cancel_reader(&reader);
         }
         s.reader = None;
+        s.queue.clear();
         s.attempt.release();
         s.end = Some(result);
     }
 
-    /// The next chunk as JSON, `None` at the end.
-    async fn next_chunk(state: Rc<RefCell<State>>) -> Result<Option<JsValue>, JsValue> {
+    /// Takes the queued chunks up to the first error or end, merging each into the
+    /// accumulator; returns them and how the stream ended, if it did.
+    fn take(s: &mut State, json: bool) -> (Batch, Option<Result<(), Fail>>) {
+        let mut batch = Batch {
+            count: 0,
+            json: json.then(Vec::new),
+        };
+        while let Some(event) = s.queue.pop_front() {
+            let pushed = match event {
+                StreamEvent::Chunk(chunk) => s.acc.push(&chunk).and_then(|()| batch.push(&chunk)),
+                StreamEvent::Error(e) => Err(e),
+                StreamEvent::Done => return (batch, Some(Ok(()))),
+            };
+            if let Err(e) = pushed {
+                return (batch, Some(Err(Fail::Core(e))));
+            }
+        }
+        (batch, None)
+    }
+
+    /// Reads until at least one chunk is decoded: the chunks of one network read, as
+    /// one JSON array when `json` (else an empty string); `None` at the end. An error
+    /// after some chunks is kept for the next call, so those chunks still arrive.
+    async fn next_batch(state: Rc<RefCell<State>>, json: bool) -> Result<Option<String>, JsValue> {
         loop {
             let read = {
-                let mut s = state.borrow_mut();
-                if let Some(event) = s.queue.pop_front() {
-                    drop(s);
-                    match event {
-                        StreamEvent::Chunk(chunk) => {
-                            let pushed = state.borrow_mut().acc.push(&chunk);
-                            if let Err(e) = pushed {
-                                let e = errors::to_js(Fail::Core(e));
-                                Self::end(&state, Err(e.clone()));
-                                return Err(e);
-                            }
-                            return Ok(Some(js::to_js(&chunk)));
-                        }
-                        StreamEvent::Error(e) => {
-                            let e = errors::to_js(Fail::Core(e));
-                            Self::end(&state, Err(e.clone()));
-                            return Err(e);
-                        }
-                        StreamEvent::Done => {
-                            Self::end(&state, Ok(()));
-                            return Ok(None);
-                        }
-                    }
+                let (batch, ended) = Self::take(&mut state.borrow_mut(), json);
+                if let Some(result) = ended {
+                    Self::end(&state, result.map_err(errors::to_js));
                 }
+                if batch.count > 0 {
+                    return Ok(Some(batch.finish()));
+                }
+                let mut s = state.borrow_mut();
                 if let Some(end) = &s.end {
                     return end.clone().map(|()| None);
                 }
@@ -140,16 +175,15 @@ impl Stream {
                 }),
             };
             match result {
+                Ok(r) if js::get(&r, "done").is_truthy() => {
+                    s.reader = None;
+                    let events = s.decoder.finish();
+                    s.queue.extend(events);
+                }
                 Ok(r) => {
-                    if js::get(&r, "done").is_truthy() {
-                        s.reader = None;
-                        let events = s.decoder.finish();
-                        s.queue.extend(events);
-                    } else {
-                        let bytes: Uint8Array = js::get(&r, "value").unchecked_into();
-                        let events = s.decoder.feed(&bytes.to_vec());
-                        s.queue.extend(events);
-                    }
+                    let bytes: Uint8Array = js::get(&r, "value").unchecked_into();
+                    let events = s.decoder.feed(&bytes.to_vec());
+                    s.queue.extend(events);
                 }
                 Err(fail) => {
                     drop(s);
@@ -174,27 +208,23 @@ impl Stream {
 
 #[wasm_bindgen]
 impl Stream {
-    /// The next `{value, done}`; rejects with the stream's error.
-    #[wasm_bindgen(
-        unchecked_return_type = "Promise<IteratorResult<ChatCompletionChunk, undefined>>"
-    )]
-    pub fn next(&self) -> Promise {
+    /// The chunks of the next network read as one JSON array text, `undefined` at the
+    /// end; rejects with the stream's error. Used by `next()` in `js/glue.js`.
+    #[wasm_bindgen(js_name = nextBatch, skip_typescript)]
+    pub fn next_batch_js(&self) -> Promise {
         let state = self.state.clone();
         future_to_promise(async move {
-            match Stream::next_chunk(state).await? {
-                Some(chunk) => Ok(step(&chunk, false)),
-                None => Ok(step(&JsValue::UNDEFINED, true)),
-            }
+            Ok(Stream::next_batch(state, true)
+                .await?
+                .map_or(JsValue::UNDEFINED, |text| JsValue::from_str(&text)))
         })
     }
 
-    /// Stops reading and aborts the request.
-    pub fn cancel(&self) {
-        let attempt_abort = {
-            let s = self.state.borrow();
-            s.end.is_none()
-        };
-        if attempt_abort {
+    /// Stops reading and aborts the request. Called by `cancel()` in `js/glue.js`.
+    #[wasm_bindgen(js_name = cancelRead, skip_typescript)]
+    pub fn cancel_read(&self) {
+        let running = self.state.borrow().end.is_none();
+        if running {
             self.state.borrow().attempt.abort();
             Stream::end(&self.state, Ok(()));
         }
@@ -207,7 +237,10 @@ impl Stream {
     pub fn final_completion(&self) -> Promise {
         let this = self.handle();
         future_to_promise(async move {
-            while Stream::next_chunk(this.state.clone()).await?.is_some() {}
+            while Stream::next_batch(this.state.clone(), false)
+                .await?
+                .is_some()
+            {}
             Ok(js::to_js(&this.completion()))
         })
     }

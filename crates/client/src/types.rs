@@ -67,7 +67,12 @@ export interface ChatCompletionChunk {
   usage?: Usage | null;
   [extra: string]: unknown;
 }
-export interface Stream extends AsyncIterable<ChatCompletionChunk> {}
+export interface Stream extends AsyncIterable<ChatCompletionChunk> {
+  /** The next chunk; rejects with the stream's error (never ends quietly when cut). */
+  next(): Promise<IteratorResult<ChatCompletionChunk, undefined>>;
+  /** Stops reading and aborts the request. */
+  cancel(): void;
+}
 export interface RequestOptions {
   signal?: AbortSignal;
   /** Per-attempt timeout in ms. */

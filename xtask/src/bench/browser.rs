@@ -235,17 +235,17 @@ fn section(last: &Run, tables: &[(String, String)]) -> String {
 /// went when it was profiled (dated: it stays true of that build only).
 const NOTE: &str = "\nOther processes on the machine are not stopped by the harness: compare rows\n\
 within one run, and runs for noise.\n\n\
-Profile (2026-12-01, Chrome's CPU profiler over the wasm path on the `openai` stream):\n\
-the core's decoding (`StreamDecoder::feed`) is ~14 % of it; handing each chunk to JS\n\
-(`serde_json` serialization in wasm, the text copied out through `TextDecoder`,\n\
-`JSON.parse`) ~30 %; most of the rest is per-chunk crossing: a `future_to_promise` and\n\
-a microtask per `next()`, `{value, done}` built by two `Reflect.set` calls whose keys\n\
-cross as strings, a `read()` per piece. A prototype that serializes all the chunks of\n\
-one read as one JSON array and iterates it in JS (one wasm call per piece, not per\n\
-chunk; `finalCompletion()` without serializing each chunk) ran `for await` 1.8–2.3×\n\
-and `finalCompletion()` 2.4–3.0× faster than the client measured here, in the same\n\
-page: still under the baseline, since that path does strictly more (parse in wasm,\n\
-serialize, then the same `JSON.parse`).\n";
+Profile (2026-12-01, Chrome's CPU profiler over the wasm path on the `openai` stream,\n\
+before batching): the core's decoding (`StreamDecoder::feed`) was ~14 % of it; handing\n\
+each chunk to JS (`serde_json` in wasm, `TextDecoder`, `JSON.parse`) ~30 %; most of the\n\
+rest per-chunk crossing (a `future_to_promise` and a microtask per `next()`, `{value,\n\
+done}` built by `Reflect.set`). The client now crosses once per network read: every\n\
+chunk of one read as one JSON array, parsed once and walked in JS, `{value, done}` built\n\
+in JS, `finalCompletion()` serializing nothing per chunk. Before that change the same\n\
+harness gave `for await` 0.13–0.23× and `finalCompletion()` 0.23–0.35× (four runs). What\n\
+remains is more work than the baseline by construction: parse and normalize in wasm,\n\
+serialize, then the same `JSON.parse` (the `finalCompletion()` row is the wasm side\n\
+alone).\n";
 
 /// The 1-minute load average from /proc, or `unknown`.
 fn load_average() -> String {
