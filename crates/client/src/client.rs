@@ -50,13 +50,15 @@ fn string_opt(opts: &JsValue, key: &str) -> Option<String> {
     js::get(opts, key).as_string().filter(|s| !s.is_empty())
 }
 
+/// One static getter per error class, typed in the `.d.ts` as the class (`typeof X`,
+/// declared beside it by `cargo xtask build`).
 macro_rules! error_getters {
-    ($($fn_name:ident => $class:literal),* $(,)?) => {
+    ($($fn_name:ident => $class:literal: $ty:literal),* $(,)?) => {
         #[wasm_bindgen]
         impl Switchboard {
             $(
                 #[doc = concat!("The `", $class, "` class, for `instanceof` checks.")]
-                #[wasm_bindgen(getter = $class)]
+                #[wasm_bindgen(getter = $class, unchecked_return_type = $ty)]
                 pub fn $fn_name() -> JsValue {
                     js::error_class($class)
                 }
@@ -66,19 +68,19 @@ macro_rules! error_getters {
 }
 
 error_getters! {
-    switchboard_error => "SwitchboardError",
-    api_error => "APIError",
-    bad_request_error => "BadRequestError",
-    authentication_error => "AuthenticationError",
-    permission_denied_error => "PermissionDeniedError",
-    not_found_error => "NotFoundError",
-    conflict_error => "ConflictError",
-    rate_limit_error => "RateLimitError",
-    internal_server_error => "InternalServerError",
-    api_connection_error => "APIConnectionError",
-    api_connection_timeout_error => "APIConnectionTimeoutError",
-    api_user_abort_error => "APIUserAbortError",
-    stream_interrupted_error => "StreamInterruptedError",
+    switchboard_error => "SwitchboardError": "typeof SwitchboardError",
+    api_error => "APIError": "typeof APIError",
+    bad_request_error => "BadRequestError": "typeof BadRequestError",
+    authentication_error => "AuthenticationError": "typeof AuthenticationError",
+    permission_denied_error => "PermissionDeniedError": "typeof PermissionDeniedError",
+    not_found_error => "NotFoundError": "typeof NotFoundError",
+    conflict_error => "ConflictError": "typeof ConflictError",
+    rate_limit_error => "RateLimitError": "typeof RateLimitError",
+    internal_server_error => "InternalServerError": "typeof InternalServerError",
+    api_connection_error => "APIConnectionError": "typeof APIConnectionError",
+    api_connection_timeout_error => "APIConnectionTimeoutError": "typeof APIConnectionTimeoutError",
+    api_user_abort_error => "APIUserAbortError": "typeof APIUserAbortError",
+    stream_interrupted_error => "StreamInterruptedError": "typeof StreamInterruptedError",
 }
 
 #[wasm_bindgen]

@@ -32,8 +32,10 @@ export async function gatewayMode(signal: AbortSignal): Promise<string> {
 
   const stream = await sb.chat.completions.create(
     { model: "secry/gemma-3-27b-it", messages, stream: true },
-    { signal, timeout: 30_000, maxRetries: 2, headers: { "x-trace": "1" } },
+    { signal, timeout: 30_000, maxRetries: 2, idleTimeout: 10_000, streamTimeout: 60_000, headers: { "x-trace": "1" } },
   );
+  const first: IteratorResult<ChatCompletionChunk, undefined> = await stream.next();
+  if (!first.done) render(first.value.choices[0]?.delta?.content ?? "");
   for await (const chunk of stream) {
     const c: ChatCompletionChunk = chunk;
     render(c.choices[0]?.delta?.content ?? "");
@@ -48,6 +50,8 @@ export async function gatewayMode(signal: AbortSignal): Promise<string> {
     await sb.chat.completions.create({ model: "siraya/claude-3-5-sonnet@20240620", messages, stream: true })
   ).toReadableStream();
   void piped;
+  const dropped = await sb.chat.completions.create({ model: "secry/gemma-3-27b-it", messages, stream: true });
+  dropped.cancel();
   return `${text ?? ""} ${finish ?? ""}`;
 }
 
@@ -59,6 +63,8 @@ export async function directMode(): Promise<void> {
     apiKey: KEY,
     dangerouslyAllowBrowser: true,
     maxRetries: 0,
+    idleTimeout: 5_000,
+    streamTimeout: 0,
     fetch: (input, init) => fetch(input, init),
   });
   const provider: string | undefined = direct.provider;
@@ -104,6 +110,13 @@ export async function errors(sb: Switchboard): Promise<string> {
       return `bad token (${status}, ${e.code ?? ""}, ${e.provider ?? "gateway"})`;
     }
     if (e instanceof StreamInterruptedError) return `cut: ${e.message}`;
+    // The statics are the classes themselves, not `any`.
+    if (e instanceof Switchboard.APIConnectionTimeoutError) return `timeout: ${e.code ?? ""}`;
+    const Cls: typeof AuthenticationError = Switchboard.AuthenticationError;
+    // @ts-expect-error: a class is not a string (passes only while the static is typed).
+    const notAString: string = Switchboard.RateLimitError;
+    void Cls;
+    void notAString;
     if (e instanceof APIUserAbortError) return "stopped";
     if (e instanceof APIConnectionError) return `network: ${e.message}`;
     if (e instanceof APIError) {
