@@ -206,35 +206,13 @@ impl Totals {
     }
 }
 
-/// Sets the section `id` of `docs/reliability.md` (between `<!-- id -->` and
-/// `<!-- /id -->`) to `markdown`, leaving the rest as it is; a missing file starts with
-/// both known sections' markers (`faults`, then `fuzz`).
+/// Sets the section `id` of `docs/reliability.md` (`faults` or `fuzz`) to `markdown`,
+/// leaving the rest as it is; a missing file starts with both sections' markers.
 pub fn write_section(id: &str, markdown: &str) -> Result {
-    let path = root().join(RELIABILITY);
-    let mut text = fs::read_to_string(&path).unwrap_or_default();
-    if text.trim().is_empty() {
-        text = format!(
-            "{HEAD}\n{CANARY}\n<!-- faults -->\n<!-- /faults -->\n\n<!-- fuzz -->\n<!-- /fuzz -->\n"
-        );
-    }
-    let text = replace_section(&text, id, markdown);
-    fs::write(&path, text).map_err(|e| format!("{RELIABILITY}: {e}"))?;
-    say(&format!("wrote the `{id}` section of {RELIABILITY}"));
-    Ok(())
-}
-
-/// `text` with the section `id` replaced in place, or appended when its markers are missing.
-fn replace_section(text: &str, id: &str, markdown: &str) -> String {
-    let (open, close) = (format!("<!-- {id} -->"), format!("<!-- /{id} -->"));
-    let body = format!("{open}\n{}\n{close}", markdown.trim_end());
-    let found = text.find(&open).and_then(|start| {
-        let end = start + text[start..].find(&close)? + close.len();
-        Some((start, end))
-    });
-    match found {
-        Some((start, end)) => format!("{}{body}{}", &text[..start], &text[end..]),
-        None => format!("{}\n\n{body}\n", text.trim_end()),
-    }
+    let skeleton = format!(
+        "{HEAD}\n{CANARY}\n<!-- faults -->\n<!-- /faults -->\n\n<!-- fuzz -->\n<!-- /fuzz -->\n"
+    );
+    crate::doc_section::write(RELIABILITY, id, markdown, &skeleton)
 }
 
 /// Whether the client package exists (the browser cells need it).
@@ -245,19 +223,6 @@ fn package_built() -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sections_are_replaced_in_place() {
-        let text =
-            "# R\n\n<!-- faults -->\nold\n<!-- /faults -->\n\n<!-- fuzz -->\nF\n<!-- /fuzz -->\n";
-        let out = replace_section(text, "faults", "new\n");
-        assert_eq!(
-            out,
-            "# R\n\n<!-- faults -->\nnew\n<!-- /faults -->\n\n<!-- fuzz -->\nF\n<!-- /fuzz -->\n"
-        );
-        let out = replace_section("# R\n", "faults", "x");
-        assert_eq!(out, "# R\n\n<!-- faults -->\nx\n<!-- /faults -->\n");
-    }
 
     #[test]
     fn totals_and_panics_are_read() {

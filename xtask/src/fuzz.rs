@@ -299,26 +299,9 @@ fn print_table(outcomes: &[Outcome]) {
     }
 }
 
-/// Replaces the fuzz section of `docs/reliability.md` (creating the file with both
-/// sections' markers when it does not exist).
+/// Replaces the fuzz section of `docs/reliability.md`.
 fn write_report(command: &str, outcomes: &[Outcome]) -> Result {
-    let path = root().join("docs/reliability.md");
-    let current = fs::read_to_string(&path).unwrap_or_else(|_| {
-        "# Reliability\n\n<!-- faults -->\n<!-- /faults -->\n\n<!-- fuzz -->\n<!-- /fuzz -->\n"
-            .to_owned()
-    });
-    let (start, end) = ("<!-- fuzz -->", "<!-- /fuzz -->");
-    let (Some(a), Some(b)) = (current.find(start), current.find(end)) else {
-        return Err(format!(
-            "{}: no `{start}` … `{end}` markers",
-            util::rel(&path)
-        ));
-    };
-    let section = report_section(command, outcomes);
-    let text = format!("{}{start}\n{section}{}", &current[..a], &current[b..]);
-    fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
-    say(&format!("fuzz: wrote its section of {}", util::rel(&path)));
-    Ok(())
+    crate::faults::write_section("fuzz", &report_section(command, outcomes))
 }
 
 fn report_section(command: &str, outcomes: &[Outcome]) -> String {

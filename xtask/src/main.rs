@@ -7,6 +7,7 @@ mod bench;
 mod build;
 mod canary;
 mod dev;
+mod doc_section;
 mod faults;
 mod fuzz;
 mod gateway;

@@ -5,7 +5,8 @@
 
 use std::fs;
 
-use crate::util::{Result, capture, cmd, root, say};
+use crate::doc_section;
+use crate::util::{Result, capture, cmd};
 
 /// The file's path relative to the repository root.
 const FILE: &str = "docs/benchmarks.md";
@@ -52,57 +53,8 @@ pub fn measured_by(command: &str) -> String {
     )
 }
 
-/// `text` with the section `id` set to `markdown`: replaced in place between its
-/// markers when they are there, else appended at the end.
-pub fn replace_section(text: &str, id: &str, markdown: &str) -> String {
-    let open = format!("<!-- bench:{id} -->");
-    let close = format!("<!-- /bench:{id} -->");
-    let body = format!("{open}\n{}\n{close}", markdown.trim_end());
-    let found = text.find(&open).and_then(|start| {
-        let end = start + text[start..].find(&close)? + close.len();
-        Some((start, end))
-    });
-    match found {
-        Some((start, end)) => format!("{}{body}{}", &text[..start], &text[end..]),
-        None => {
-            let mut out = if text.trim().is_empty() {
-                HEAD.to_owned()
-            } else {
-                text.trim_end().to_owned() + "\n"
-            };
-            out.push('\n');
-            out.push_str(&body);
-            out.push('\n');
-            out
-        }
-    }
-}
-
-/// Sets the section `id` of `docs/benchmarks.md` to `markdown`, leaving every other
-/// section and the text outside the markers as they are.
+/// Sets the section `id` of `docs/benchmarks.md` (markers `bench:ID`) to `markdown`,
+/// leaving every other section and the text outside the markers as they are.
 pub fn write_section(id: &str, markdown: &str) -> Result {
-    let path = root().join(FILE);
-    let text = fs::read_to_string(&path).unwrap_or_default();
-    fs::write(&path, replace_section(&text, id, markdown))
-        .map_err(|e| format!("bench: {FILE}: {e}"))?;
-    say(&format!("bench: wrote the `{id}` section of {FILE}"));
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::replace_section;
-
-    #[test]
-    fn a_section_is_replaced_and_the_others_are_kept() {
-        let text = replace_section("", "a", "## A\n\nfirst");
-        let text = replace_section(&text, "b", "## B\n\ntwo\n");
-        assert!(text.starts_with("# Benchmarks"));
-        let text = replace_section(&text, "a", "## A\n\nthree");
-        assert!(text.contains("<!-- bench:a -->\n## A\n\nthree\n<!-- /bench:a -->"));
-        assert!(text.contains("<!-- bench:b -->\n## B\n\ntwo\n<!-- /bench:b -->"));
-        assert!(!text.contains("first"));
-        assert!(text.find("bench:a").unwrap() < text.find("bench:b").unwrap());
-        assert_eq!(replace_section(&text, "b", "## B\n\ntwo"), text);
-    }
+    doc_section::write(FILE, &format!("bench:{id}"), markdown, HEAD)
 }
