@@ -1,11 +1,13 @@
-//! `cargo xtask faults [--prebuilt]`: the fault matrix. Starts the simulator, the built
+//! `cargo xtask faults [--prebuilt] [--check]`: the fault matrix. Starts the simulator, the built
 //! gateway wired to it (short upstream limits, so hung-upstream cells end fast) and runs
 //! `xtask/faults/run.mjs`, which drives the browser client in headless Chromium and the
 //! official OpenAI SDK in node through every simulator fault; then writes the `faults`
 //! section of `docs/reliability.md` and fails on any FAIL cell or gateway panic.
 //!
 //! `--prebuilt` reuses the client package and the Worker already built (the test plan
-//! builds both in earlier steps); otherwise both are built first.
+//! builds both in earlier steps); otherwise both are built first. `--check` (the test
+//! step) judges the run the same way but leaves `docs/reliability.md` alone, so a test
+//! run does not dirty the tree; the section goes to `target/xtask-gateway/faults-section.md`.
 
 use std::fs;
 use std::path::Path;
@@ -49,7 +51,7 @@ pub fn test_step() -> Option<Step> {
     let exe = std::env::current_exe().unwrap_or_else(|_| "cargo-xtask".into());
     let mut command = Command::new(exe);
     command
-        .args(["faults", "--prebuilt"])
+        .args(["faults", "--prebuilt", "--check"])
         .current_dir(root)
         .env("PATH", util::tool_path());
     crate::canary::arm(&mut command);
@@ -69,11 +71,14 @@ by design: that key is the page's own.\n";
 
 /// Runs the matrix.
 pub fn run(args: &[String]) -> Result {
-    let prebuilt = match args {
-        [] => false,
-        [a] if a == "--prebuilt" => true,
-        _ => return Err("usage: cargo xtask faults [--prebuilt]".to_owned()),
-    };
+    let (mut prebuilt, mut check) = (false, false);
+    for a in args {
+        match a.as_str() {
+            "--prebuilt" => prebuilt = true,
+            "--check" => check = true,
+            _ => return Err("usage: cargo xtask faults [--prebuilt] [--check]".to_owned()),
+        }
+    }
     if !prebuilt || !package_built() {
         crate::build::run()?;
     }
@@ -85,14 +90,14 @@ pub fn run(args: &[String]) -> Result {
     }
     let (mut sim, sim_url) = crate::playground::start_sim(&[])?;
     say(&format!("simulator at {sim_url}"));
-    let result = matrix(&sim_url);
+    let result = matrix(&sim_url, check);
     let _ = sim.kill();
     let _ = sim.wait();
     result
 }
 
 /// Starts the gateway, runs the driver, writes the section and judges the totals.
-fn matrix(sim_url: &str) -> Result {
+fn matrix(sim_url: &str, check: bool) -> Result {
     let mut values = crate::gateway::with_env(&crate::dev::sim_wiring(sim_url));
     for (k, v) in GATEWAY_LIMITS {
         values.retain(|(name, _)| name != k);
@@ -125,7 +130,13 @@ fn matrix(sim_url: &str) -> Result {
     ran?;
     let table = fs::read_to_string(&out).map_err(|e| format!("faults: {}: {e}", out.display()))?;
     let panics = panic_lines(&gateway_log);
-    write_section("faults", &section(&table, &panics))?;
+    let markdown = section(&table, &panics);
+    if check {
+        let path = root().join("target/xtask-gateway/faults-section.md");
+        fs::write(&path, &markdown).map_err(|e| format!("faults: {}: {e}", path.display()))?;
+    } else {
+        write_section("faults", &markdown)?;
+    }
     let totals = Totals::parse(&table).ok_or("faults: the driver wrote no totals line")?;
     say(&format!("faults: {}", totals.line));
     if totals.fail > 0 || totals.panics > 0 || !panics.is_empty() {

@@ -110,9 +110,25 @@ fn plan(quick: bool) -> Vec<Step> {
         steps.extend(crate::playground::test_steps());
         steps.extend(gateway_e2e);
         steps.extend(crate::faults::test_step());
+        steps.push(bench_smoke());
         steps.push(crate::canary::scan_step());
     }
     steps
+}
+
+/// `cargo xtask bench --quick`: proves the benchmark harness runs and yields numbers
+/// (small counts, no peers, nothing written to docs/); it asserts no target.
+fn bench_smoke() -> Step {
+    let exe = std::env::current_exe().unwrap_or_else(|_| "cargo-xtask".into());
+    let mut command = Command::new(exe);
+    command
+        .args(["bench", "--quick"])
+        .current_dir(root())
+        .env("PATH", util::tool_path());
+    Step {
+        name: "bench smoke (cargo xtask bench --quick)".to_owned(),
+        command,
+    }
 }
 
 /// The crates that compile to wasm32: the core always, the client and gateway once they exist.
