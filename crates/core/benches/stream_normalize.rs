@@ -75,7 +75,11 @@ fn decode(bytes: &[u8], batched: bool, mut on_chunk: impl FnMut(&ChatCompletionC
         ProviderId::Secry,
         ResponseKind::Sse,
         &head,
-        StreamContext::default(),
+        // The capture ends with a usage chunk, which a stream keeps only when asked for.
+        StreamContext {
+            include_usage: true,
+            ..StreamContext::default()
+        },
         limits,
     );
     let mut chunks = 0;
