@@ -119,8 +119,13 @@ impl StreamDecoder {
         if self.ended {
             return;
         }
+        // Bytes past the stream cap are never parsed, but those before it are, so the
+        // events delivered before the error do not depend on how the body was split.
+        let allowed = self.limits.max_stream_bytes.saturating_sub(self.received);
         self.received = self.received.saturating_add(bytes.len());
-        if self.received > self.limits.max_stream_bytes {
+        let over = bytes.len() > allowed;
+        self.feed_capped(bytes.get(..allowed).unwrap_or(bytes), out);
+        if over {
             self.end_with(
                 out,
                 Error::TooLarge {
@@ -128,6 +133,12 @@ impl StreamDecoder {
                     limit: self.limits.max_stream_bytes as u64,
                 },
             );
+        }
+    }
+
+    /// Parses bytes already known to be within the stream cap.
+    fn feed_capped(&mut self, bytes: &[u8], out: &mut dyn FnMut(StreamEvent)) {
+        if self.ended || bytes.is_empty() {
             return;
         }
         match &mut self.mode {
