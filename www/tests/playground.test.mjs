@@ -8,47 +8,27 @@
 // Screenshots go to target/playground-screenshots/.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { openPlayground } from "./browser.mjs";
 import { settledOutcome } from "./sim.mjs";
 
 const URL_ = process.env.PLAYGROUND_URL;
 const SIM = process.env.SWITCHBOARD_SIM_URL;
 if (!URL_ || !SIM) throw new Error("PLAYGROUND_URL and SWITCHBOARD_SIM_URL must be set");
-const shots = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "target", "playground-screenshots");
 const T = 15000; // every wait is bounded
 
-let context;
 let page;
-let profile;
-const pageErrors = [];
+let pageErrors;
+let shot;
+let close;
 
 before(async () => {
-  await mkdir(shots, { recursive: true });
-  profile = await mkdtemp(join(tmpdir(), "playground-chromium-"));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROME_BIN || "/usr/bin/chromium",
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync"],
-    viewport: { width: 1200, height: 900 },
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.setDefaultTimeout(T);
-  page.on("pageerror", (e) => pageErrors.push(e.message));
-  await page.goto(`${URL_}?mode=direct`);
-  await page.waitForSelector("body[data-ready=true]");
+  ({ page, pageErrors, shot, close } = await openPlayground(`${URL_}?mode=direct`, { prefix: "", timeout: T }));
 });
 
 after(async () => {
-  await context?.close();
-  if (profile) await rm(profile, { recursive: true, force: true });
+  await close?.();
 });
 
-const shot = (name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
 const text = (sel) => page.locator(sel).last().textContent();
 
 test("loads in direct mode with providers and models", async () => {
