@@ -101,7 +101,10 @@ fn parse_secton(
         });
     };
     let mut extra = answer.extra;
-    extra.remove("object");
+    // Keys the completion sets itself must not come back from `extra` a second time.
+    for key in ["object", "id", "created", "choices", "system_fingerprint"] {
+        extra.remove(key);
+    }
     Ok(ChatCompletion {
         id: format!("chatcmpl-secton-{:016x}", fnv1a(body)),
         object: String::from("chat.completion"),
