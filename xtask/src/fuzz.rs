@@ -1,9 +1,10 @@
-//! `cargo xtask fuzz [--time S] [--runs N] [--smoke] [TARGET...]`: the cargo-fuzz
-//! targets in `fuzz/` (nightly, libFuzzer), seeded from `crates/core/tests/fixtures`
-//! and the committed regression inputs, then run one after another.
+//! `cargo xtask fuzz [--time S] [--runs N] [--jobs J] [--smoke] [TARGET...]`: the
+//! cargo-fuzz targets in `fuzz/` (nightly, libFuzzer), seeded from
+//! `crates/core/tests/fixtures` and the committed regression inputs, then run `--jobs` at
+//! a time (default: one per core), slowest first.
 //!
 //! Each target runs until `--runs` executions (default 10^7) or `--time` seconds
-//! (default 600), whichever comes first, and the run writes its section of
+//! (default 1800), whichever comes first, and the run writes its section of
 //! `docs/reliability.md` (between `<!-- fuzz -->` and `<!-- /fuzz -->`). Targets build
 //! without a sanitizer (`-s none`: the core forbids `unsafe`, so there is nothing for
 //! ASan to find) and with debug assertions (`-a`), so an integer overflow is a crash.
@@ -15,23 +16,26 @@
 
 use std::fs;
 use std::process::Command;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use crate::setup;
 use crate::util::{self, Result, cmd, root, say};
 
-/// The targets, with what each covers (for the report).
+/// The targets, with what each covers (for the report), slowest first (their exec/s
+/// on this kind of machine), so a parallel run ends as early as it can.
 pub const TARGETS: [(&str, &str); 5] = [
-    ("sse", "SSE parser, any split"),
+    (
+        "accumulate",
+        "accumulator over any chunk sequence, SSE re-encode",
+    ),
     ("stream", "stream decoder × provider × kind, any split"),
     (
         "decode",
         "decode_chat, decode_models, decode_error, Retry-After",
     ),
-    (
-        "accumulate",
-        "accumulator over any chunk sequence, SSE re-encode",
-    ),
+    ("sse", "SSE parser, any split"),
     (
         "request",
         "request JSON → route → encode (chat, images, speech, ids)",
@@ -65,8 +69,9 @@ struct Outcome {
 
 /// Runs the fuzz command.
 pub fn run(args: &[String]) -> Result {
-    let mut time = 600u64;
+    let mut time = 1800u64;
     let mut runs = CAMPAIGN_RUNS;
+    let mut jobs = std::thread::available_parallelism().map_or(1, usize::from);
     let mut smoke = false;
     let mut only = Vec::new();
     let mut it = args.iter();
@@ -79,6 +84,7 @@ pub fn run(args: &[String]) -> Result {
         match a.as_str() {
             "--time" => time = number("--time")?,
             "--runs" => runs = number("--runs")?,
+            "--jobs" => jobs = usize::try_from(number("--jobs")?.max(1)).unwrap_or(1),
             "--smoke" => smoke = true,
             t if TARGETS.iter().any(|(name, _)| *name == t) => only.push(t.to_owned()),
             other => return Err(format!("fuzz: unknown argument `{other}`")),
@@ -100,13 +106,20 @@ pub fn run(args: &[String]) -> Result {
     }
     seed_corpora()?;
     util::run("fuzz build", fuzz_command(&["build"]))?;
-    let mut outcomes = Vec::new();
-    for (target, _) in TARGETS {
-        if only.is_empty() || only.iter().any(|t| t == target) {
-            outcomes.push(run_target(target, runs, time)?);
-        }
-    }
+    let chosen: Vec<&'static str> = TARGETS
+        .iter()
+        .map(|(t, _)| *t)
+        .filter(|t| only.is_empty() || only.iter().any(|o| o == t))
+        .collect();
+    let start = Instant::now();
+    let mut outcomes = run_parallel(&chosen, jobs, runs, time)?;
+    let wall = start.elapsed().as_secs();
+    outcomes.sort_by_key(|o| TARGETS.iter().position(|(t, _)| *t == o.target));
     print_table(&outcomes);
+    say(&format!(
+        "fuzz: {} target(s), {jobs} at a time, in {wall} s",
+        outcomes.len()
+    ));
     let failed: u32 = outcomes
         .iter()
         .map(|o| o.crashes + o.timeouts + o.ooms)
@@ -115,13 +128,42 @@ pub fn run(args: &[String]) -> Result {
         .chain(args.iter().cloned())
         .collect::<Vec<_>>()
         .join(" ");
-    write_report(&command, &outcomes)?;
+    write_report(&command, &outcomes, jobs, wall)?;
     if failed > 0 {
         return Err(format!(
             "fuzz: {failed} failing input(s); see fuzz/artifacts/ and target/xtask/logs/"
         ));
     }
     Ok(())
+}
+
+/// Runs `targets` with up to `jobs` at once, each taking the next one left in order.
+fn run_parallel(
+    targets: &[&'static str],
+    jobs: usize,
+    runs: u64,
+    time: u64,
+) -> Result<Vec<Outcome>> {
+    let next = AtomicUsize::new(0);
+    let results = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.min(targets.len()) {
+            scope.spawn(|| {
+                while let Some(target) = targets.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    let outcome = run_target(target, runs, time);
+                    results
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .push(outcome);
+                }
+            });
+        }
+    });
+    results
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner())
+        .into_iter()
+        .collect()
 }
 
 /// `cargo +nightly fuzz <sub> -s none -a ...`, run in `fuzz/`.
@@ -300,11 +342,11 @@ fn print_table(outcomes: &[Outcome]) {
 }
 
 /// Replaces the fuzz section of `docs/reliability.md`.
-fn write_report(command: &str, outcomes: &[Outcome]) -> Result {
-    crate::faults::write_section("fuzz", &report_section(command, outcomes))
+fn write_report(command: &str, outcomes: &[Outcome], jobs: usize, wall: u64) -> Result {
+    crate::faults::write_section("fuzz", &report_section(command, outcomes, jobs, wall))
 }
 
-fn report_section(command: &str, outcomes: &[Outcome]) -> String {
+fn report_section(command: &str, outcomes: &[Outcome], jobs: usize, wall: u64) -> String {
     let date = util::capture({
         let mut c = cmd("date");
         c.args(["-u", "+%Y-%m-%d %H:%M UTC"]);
@@ -314,13 +356,16 @@ fn report_section(command: &str, outcomes: &[Outcome]) -> String {
     let mut s = format!(
         "## Fuzzing\n\n\
          `{command}` ({date}, nightly Rust, cargo-fuzz {}, libFuzzer; built with `-s none -a`:\n\
-         no sanitizer, since the core forbids `unsafe`, and debug assertions on). Every target\n\
+         no sanitizer, since the core forbids `unsafe`, and debug assertions on; {jobs}\n\
+         target(s) at a time on {cores} core(s), {wall} s from the first start to the last end,\n\
+         build excluded). Every target\n\
          checks its invariants itself (no panic; the same events whatever the split; encode →\n\
          decode round trips; requests stay on the configured upstream at a clean path). Seeds:\n\
          `crates/core/tests/fixtures` and `fuzz/regressions`.\n\n\
          | target | covers | executions | exec/s | time | crashes | timeouts | OOMs |\n\
          |---|---|---:|---:|---:|---:|---:|---:|\n",
-        setup::CARGO_FUZZ_VERSION
+        setup::CARGO_FUZZ_VERSION,
+        cores = std::thread::available_parallelism().map_or(1, usize::from),
     );
     for o in outcomes {
         let covers = TARGETS
