@@ -163,26 +163,6 @@ pub async fn read_body(
     Ok(body)
 }
 
-/// Reads a caller's body, failing with 413 past `limit` bytes (early when
-/// `content-length` already says so).
-pub async fn read_request_body(req: &mut Request, limit: usize) -> Result<Vec<u8>, Error> {
-    let too_large = || Error::TooLarge {
-        what: "request body",
-        limit: limit as u64,
-    };
-    if declared_length(req).is_some_and(|n| n > limit as u64) {
-        return Err(too_large());
-    }
-    let body = req
-        .bytes()
-        .await
-        .map_err(|e| Error::invalid(format!("the request body could not be read: {e}"), None))?;
-    if body.len() > limit {
-        return Err(too_large());
-    }
-    Ok(body)
-}
-
 /// The caller's `content-length`, when given and a number.
 pub fn declared_length(req: &Request) -> Option<u64> {
     req.headers()
