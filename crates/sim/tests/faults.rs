@@ -286,12 +286,8 @@ async fn unknown_fault_is_a_400() {
 async fn armed_faults_hit_the_next_matching_requests() {
     let sim = Sim::start().await;
     let arm = sim
-        .client
-        .post(sim.url("/__sim/faults"))
-        .json(&json!({"fault": "status=503", "times": 2, "path_prefix": "/secry"}))
-        .send()
-        .await
-        .unwrap();
+        .arm(&json!({"fault": "status=503", "times": 2, "path_prefix": "/secry"}))
+        .await;
     assert_eq!(arm.status(), 200);
     // Other prefixes are untouched.
     assert_eq!(
@@ -303,26 +299,10 @@ async fn armed_faults_hit_the_next_matching_requests() {
     assert_eq!(sim.post(CHAT, SECRY, &user(MODEL, "x")).await.status(), 503);
     assert_eq!(sim.post(CHAT, SECRY, &user(MODEL, "x")).await.status(), 503);
     assert_eq!(sim.post(CHAT, SECRY, &user(MODEL, "x")).await.status(), 200);
-    sim.client
-        .post(sim.url("/__sim/faults"))
-        .json(&json!({"fault": "reset"}))
-        .send()
-        .await
-        .unwrap();
-    let cleared = sim
-        .client
-        .delete(sim.url("/__sim/faults"))
-        .send()
-        .await
-        .unwrap();
+    sim.arm(&json!({"fault": "reset"})).await;
+    let cleared = sim.delete("/__sim/faults").await;
     assert_eq!(cleared.status(), 204);
     assert_eq!(sim.post(CHAT, SECRY, &user(MODEL, "x")).await.status(), 200);
-    let bad = sim
-        .client
-        .post(sim.url("/__sim/faults"))
-        .json(&json!({"fault": "nope"}))
-        .send()
-        .await
-        .unwrap();
+    let bad = sim.arm(&json!({"fault": "nope"})).await;
     assert_eq!(bad.status(), 400);
 }

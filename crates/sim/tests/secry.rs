@@ -410,6 +410,16 @@ fn b64(s: &str) -> Vec<u8> {
         .expect("base64")
 }
 
+/// Secry's answer to an image generation request with `body`.
+async fn generate(sim: &Sim, body: &Value) -> reqwest::Response {
+    sim.post("/secry/v1/images/generations", SECRY, body).await
+}
+
+/// A successful image generation's JSON.
+async fn image(sim: &Sim, body: &Value) -> Value {
+    generate(sim, body).await.json().await.unwrap()
+}
+
 #[tokio::test]
 async fn image_generation_returns_real_images() {
     let sim = Sim::start().await;
@@ -419,16 +429,7 @@ async fn image_generation_returns_real_images() {
                "width": w, "height": h, "num_inference_steps": 30, "seed": seed,
                "negative_prompt": "cartoon"})
     };
-    let v: Value = sim
-        .post(
-            "/secry/v1/images/generations",
-            SECRY,
-            &gen_image("png", 40, 24, 7),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let v: Value = image(&sim, &gen_image("png", 40, 24, 7)).await;
     assert!(v["id"].as_str().unwrap().starts_with("text2img-"));
     assert_eq!(v["data"][0]["revised_prompt"], "An elephant playing chess");
     let png = b64(v["data"][0]["b64_json"].as_str().unwrap());
@@ -437,79 +438,20 @@ async fn image_generation_returns_real_images() {
     assert_eq!(u32::from_be_bytes(png[20..24].try_into().unwrap()), 24);
 
     // Same seed, same bytes; another seed, other bytes.
-    let again: Value = sim
-        .post(
-            "/secry/v1/images/generations",
-            SECRY,
-            &gen_image("png", 40, 24, 7),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let again: Value = image(&sim, &gen_image("png", 40, 24, 7)).await;
     assert_eq!(again["data"][0]["b64_json"], v["data"][0]["b64_json"]);
-    let other: Value = sim
-        .post(
-            "/secry/v1/images/generations",
-            SECRY,
-            &gen_image("png", 40, 24, 8),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let other: Value = image(&sim, &gen_image("png", 40, 24, 8)).await;
     assert_ne!(other["data"][0]["b64_json"], v["data"][0]["b64_json"]);
 
-    let webp: Value = sim
-        .post(
-            "/secry/v1/images/generations",
-            SECRY,
-            &gen_image("webp", 16, 16, -1),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let webp: Value = image(&sim, &gen_image("webp", 16, 16, -1)).await;
     let webp = b64(webp["data"][0]["b64_json"].as_str().unwrap());
     assert_eq!(&webp[..4], b"RIFF");
     assert_eq!(&webp[8..12], b"WEBP");
-    let jpeg: Value = sim
-        .post(
-            "/secry/v1/images/generations",
-            SECRY,
-            &gen_image("jpeg", 16, 16, 1),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let jpeg: Value = image(&sim, &gen_image("jpeg", 16, 16, 1)).await;
     let jpeg = b64(jpeg["data"][0]["b64_json"].as_str().unwrap());
     assert_eq!(&jpeg[..2], b"\xff\xd8");
 
-    assert_error(
-        sim.post(
-            "/secry/v1/images/generations",
-            SECRY,
-            &gen_image("gif", 16, 16, 1),
-        )
-        .await,
-        400,
-    )
-    .await;
-    assert_error(
-        sim.post(
-            "/secry/v1/images/generations",
-            SECRY,
-            &gen_image("png", 0, 16, 1),
-        )
-        .await,
-        400,
-    )
-    .await;
-    assert_error(
-        sim.post("/secry/v1/images/generations", SECRY, &json!({"width": 16}))
-            .await,
-        400,
-    )
-    .await;
+    assert_error(generate(&sim, &gen_image("gif", 16, 16, 1)).await, 400).await;
+    assert_error(generate(&sim, &gen_image("png", 0, 16, 1)).await, 400).await;
+    assert_error(generate(&sim, &json!({"width": 16})).await, 400).await;
 }

@@ -23,15 +23,7 @@ async fn request_log_records_what_arrived() {
         .send()
         .await
         .unwrap();
-    let log: Value = sim
-        .client
-        .get(sim.url("/__sim/requests"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let log: Value = sim.requests().await;
     let entries = log.as_array().unwrap();
     assert_eq!(entries.len(), 1);
     let e = &entries[0];
@@ -48,22 +40,9 @@ async fn request_log_records_what_arrived() {
         body
     );
 
-    let del = sim
-        .client
-        .delete(sim.url("/__sim/requests"))
-        .send()
-        .await
-        .unwrap();
+    let del = sim.delete("/__sim/requests").await;
     assert_eq!(del.status(), 204);
-    let log: Value = sim
-        .client
-        .get(sim.url("/__sim/requests"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let log: Value = sim.requests().await;
     assert_eq!(log, json!([]));
 }
 
@@ -71,15 +50,7 @@ async fn request_log_records_what_arrived() {
 async fn responses_when(sim: &Sim, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
     let mut last = Vec::new();
     for _ in 0..100 {
-        let log: Value = sim
-            .client
-            .get(sim.url("/__sim/requests"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let log: Value = sim.requests().await;
         last = log
             .as_array()
             .unwrap()
@@ -120,12 +91,7 @@ async fn request_log_records_how_each_answer_ended() {
     drop(slow);
 
     // The simulator cuts the stream itself: reset.
-    sim.client
-        .post(sim.url("/__sim/faults"))
-        .json(&json!({"fault": "reset-after=2"}))
-        .send()
-        .await
-        .unwrap();
+    sim.arm(&json!({"fault": "reset-after=2"})).await;
     let cut = sim.post("/secry/v1/chat/completions", SECRY, &stream).await;
     assert!(cut.bytes().await.is_err());
 
@@ -157,15 +123,7 @@ async fn request_log_is_bounded() {
     for i in 0..5 {
         sim.get(&format!("/secry/v1/models?i={i}"), SECRY).await;
     }
-    let log: Value = sim
-        .client
-        .get(sim.url("/__sim/requests"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let log: Value = sim.requests().await;
     let queries: Vec<&str> = log
         .as_array()
         .unwrap()

@@ -69,6 +69,37 @@ impl Sim {
         req.send().await.expect("send")
     }
 
+    /// The request log (`GET /__sim/requests`) as JSON.
+    pub async fn requests(&self) -> Value {
+        self.client
+            .get(self.url("/__sim/requests"))
+            .send()
+            .await
+            .expect("send")
+            .json()
+            .await
+            .expect("the request log is JSON")
+    }
+
+    /// Arms a fault (`POST /__sim/faults` with `body`); the simulator's answer.
+    pub async fn arm(&self, body: &Value) -> reqwest::Response {
+        self.client
+            .post(self.url("/__sim/faults"))
+            .json(body)
+            .send()
+            .await
+            .expect("send")
+    }
+
+    /// `DELETE {path}` (no key); the simulator's answer.
+    pub async fn delete(&self, path: &str) -> reqwest::Response {
+        self.client
+            .delete(self.url(path))
+            .send()
+            .await
+            .expect("send")
+    }
+
     /// GET with a bearer key.
     pub async fn get(&self, path: &str, key: &str) -> reqwest::Response {
         self.client
