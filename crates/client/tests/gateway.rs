@@ -77,22 +77,7 @@ async fn streamed_tool_call_merged() {
     );
     let stream = create(&gateway(), params, None).await.expect("stream");
     let done = call(&stream, "finalCompletion").await.expect("final");
-    assert_eq!(
-        get(&done, "choices.0.finish_reason").as_string().as_deref(),
-        Some("tool_calls")
-    );
-    assert_eq!(
-        get(&done, "choices.0.message.tool_calls.0.function.name")
-            .as_string()
-            .as_deref(),
-        Some("get_weather")
-    );
-    assert_eq!(
-        get(&done, "choices.0.message.tool_calls.0.function.arguments")
-            .as_string()
-            .as_deref(),
-        Some(r#"{"city":"Oslo"}"#)
-    );
+    assert_weather_call(&done, r#"{"city":"Oslo"}"#);
 }
 
 #[wasm_bindgen_test]
@@ -156,22 +141,7 @@ async fn oversized_upstream_answer_is_502_not_413() {
         .await
         .expect_err("too large");
     disarm().await;
-    assert_eq!(
-        name(&err),
-        "InternalServerError",
-        "{:?}",
-        get(&err, "message")
-    );
-    assert_eq!(get(&err, "status").as_f64(), Some(502.0));
-    assert_eq!(
-        get(&err, "code").as_string().as_deref(),
-        Some("upstream_too_large")
-    );
-    let message = get(&err, "message").as_string().unwrap_or_default();
-    assert!(
-        message.contains("provider's answer is too large"),
-        "{message}"
-    );
+    assert_upstream_too_large(&err);
 }
 
 #[wasm_bindgen_test]

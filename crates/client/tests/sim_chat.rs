@@ -109,22 +109,7 @@ async fn tool_call_merged_in_final_completion() {
     );
     let stream = create(&sb, params, None).await.expect("stream");
     let done = call(&stream, "finalCompletion").await.expect("final");
-    assert_eq!(
-        get(&done, "choices.0.finish_reason").as_string().as_deref(),
-        Some("tool_calls")
-    );
-    assert_eq!(
-        get(&done, "choices.0.message.tool_calls.0.function.name")
-            .as_string()
-            .as_deref(),
-        Some("get_weather")
-    );
-    assert_eq!(
-        get(&done, "choices.0.message.tool_calls.0.function.arguments")
-            .as_string()
-            .as_deref(),
-        Some(r#"{"city":"Paris"}"#)
-    );
+    assert_weather_call(&done, r#"{"city":"Paris"}"#);
 }
 
 #[wasm_bindgen_test]

@@ -15,15 +15,20 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+/// `images.generate(params)` on `provider` direct; the error's message fails the test.
+async fn generated(provider: &str, params: &str) -> JsValue {
+    JsFuture::from(direct(provider).images().generate(json(params), None))
+        .await
+        .unwrap_or_else(|e| panic!("{:?}", get(&e, "message")))
+}
+
 #[wasm_bindgen_test]
 async fn images_generate_secry_and_airforce() {
-    let sb = direct("secry");
-    let r = JsFuture::from(sb.images().generate(
-        json(r#"{"model":"flux","prompt":"a red fox","size":"128x64"}"#),
-        None,
-    ))
-    .await
-    .unwrap_or_else(|e| panic!("{:?}", get(&e, "message")));
+    let r = generated(
+        "secry",
+        r#"{"model":"flux","prompt":"a red fox","size":"128x64"}"#,
+    )
+    .await;
     let b64 = get(&r, "data.0.b64_json").as_string().expect("b64_json");
     // base64 of the PNG signature.
     assert_eq!(b64_prefix(&b64), "iVBORw0K");
@@ -32,13 +37,11 @@ async fn images_generate_secry_and_airforce() {
         Some("a red fox")
     );
 
-    let sb = direct("airforce");
-    let r = JsFuture::from(sb.images().generate(
-        json(r#"{"model":"flux","prompt":"a red fox","size":"1024x1024"}"#),
-        None,
-    ))
-    .await
-    .unwrap_or_else(|e| panic!("{:?}", get(&e, "message")));
+    let r = generated(
+        "airforce",
+        r#"{"model":"flux","prompt":"a red fox","size":"1024x1024"}"#,
+    )
+    .await;
     let b64 = get(&r, "data.0.b64_json").as_string().expect("b64_json");
     assert_eq!(b64_prefix(&b64), "iVBORw0K");
 

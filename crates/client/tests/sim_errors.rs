@@ -8,9 +8,8 @@
 mod common;
 
 use common::*;
-use js_sys::{Object, Reflect};
+use js_sys::Reflect;
 use switchboard_client::Switchboard;
-use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
@@ -56,13 +55,9 @@ async fn statuses_map_to_classes() {
         ("status=404", "NotFoundError", 404.0),
         ("status=422", "BadRequestError", 422.0),
     ] {
-        let err = create(
-            &sb,
-            chat_params("siraya", "hi", false),
-            options(&format!(r#""x-sim-fault":"{fault}""#)),
-        )
-        .await
-        .expect_err(fault);
+        let err = create(&sb, chat_params("siraya", "hi", false), sim_fault(fault))
+            .await
+            .expect_err(fault);
         assert_eq!(name(&err), class, "{fault}");
         assert_eq!(get(&err, "status").as_f64(), Some(status), "{fault}");
     }
@@ -129,23 +124,13 @@ async fn abort_mid_stream_cancels_the_upstream_request() {
     let sb = direct("secry");
     let id = unique("abort");
     let ctl = web_sys::AbortController::new().expect("controller");
-    let opts = Object::new();
-    Reflect::set(&opts, &"signal".into(), &ctl.signal()).expect("set");
-    Reflect::set(
-        &opts,
-        &"headers".into(),
-        &json(&format!(
-            r#"{{"x-sim-chunk-delay-ms":"100","x-test-id":"{id}"}}"#
-        )),
-    )
-    .expect("set");
-    let stream = create(
-        &sb,
-        chat_params("secry", "count to 100", true),
-        JsValue::from(opts),
-    )
-    .await
-    .expect("stream");
+    let opts = abortable(
+        &ctl,
+        &format!(r#""x-sim-chunk-delay-ms":"100","x-test-id":"{id}""#),
+    );
+    let stream = create(&sb, chat_params("secry", "count to 100", true), opts)
+        .await
+        .expect("stream");
     let first = call(&stream, "next").await.expect("first chunk");
     assert_eq!(get(&first, "done").as_bool(), Some(false));
     ctl.abort();
@@ -173,15 +158,8 @@ async fn abort_mid_stream_cancels_the_upstream_request() {
 async fn abort_before_answer() {
     let sb = direct("secry");
     let ctl = web_sys::AbortController::new().expect("controller");
-    let opts = Object::new();
-    Reflect::set(&opts, &"signal".into(), &ctl.signal()).expect("set");
-    Reflect::set(
-        &opts,
-        &"headers".into(),
-        &json(r#"{"x-sim-fault":"latency=2000"}"#),
-    )
-    .expect("set");
-    let pending = create(&sb, chat_params("secry", "hi", false), JsValue::from(opts));
+    let opts = abortable(&ctl, r#""x-sim-fault":"latency=2000""#);
+    let pending = create(&sb, chat_params("secry", "hi", false), opts);
     ctl.abort();
     let err = pending.await.expect_err("aborted");
     assert_eq!(name(&err), "APIUserAbortError");
@@ -194,7 +172,7 @@ async fn cut_streams_throw_stream_interrupted() {
         let stream = create(
             &sb,
             chat_params("siraya", "count to 20", true),
-            options(&format!(r#""x-sim-fault":"{fault}""#)),
+            sim_fault(fault),
         )
         .await
         .expect(fault);
@@ -218,7 +196,7 @@ async fn error_event_mid_stream_throws_api_error() {
     let stream = create(
         &sb,
         chat_params("secry", "count to 20", true),
-        options(r#""x-sim-fault":"error-mid-stream=2""#),
+        sim_fault("error-mid-stream=2"),
     )
     .await
     .expect("stream");
@@ -236,7 +214,7 @@ async fn timeout_is_connection_timeout_error() {
     let err = create(
         &sb,
         chat_params("secry", "hi", false),
-        options(r#""x-sim-fault":"latency=3000""#),
+        sim_fault("latency=3000"),
     )
     .await
     .expect_err("timeout");
@@ -255,12 +233,8 @@ async fn timeout_is_connection_timeout_error() {
 #[wasm_bindgen_test]
 async fn connection_reset_is_connection_error() {
     let sb = direct_with("secry", None, r#","maxRetries":0"#);
-    let err = create(
-        &sb,
-        chat_params("secry", "hi", false),
-        options(r#""x-sim-fault":"reset""#),
-    )
-    .await
-    .expect_err("reset");
+    let err = create(&sb, chat_params("secry", "hi", false), sim_fault("reset"))
+        .await
+        .expect_err("reset");
     assert_eq!(name(&err), "APIConnectionError");
 }

@@ -126,26 +126,11 @@ async fn oversized_answer_is_502_upstream_too_large() {
     let err = create(
         &sb,
         chat_params("secry", "hi", false),
-        options(r#""x-sim-fault":"oversize=9437184""#),
+        sim_fault("oversize=9437184"),
     )
     .await
     .expect_err("too large");
-    assert_eq!(
-        name(&err),
-        "InternalServerError",
-        "{:?}",
-        get(&err, "message")
-    );
-    assert_eq!(get(&err, "status").as_f64(), Some(502.0));
-    assert_eq!(
-        get(&err, "code").as_string().as_deref(),
-        Some("upstream_too_large")
-    );
-    let message = get(&err, "message").as_string().unwrap_or_default();
-    assert!(
-        message.contains("provider's answer is too large"),
-        "{message}"
-    );
+    assert_upstream_too_large(&err);
 }
 
 #[wasm_bindgen_test]

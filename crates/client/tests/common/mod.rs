@@ -136,6 +136,18 @@ pub fn options(headers: &str) -> JsValue {
     json(&format!(r#"{{"headers":{{{headers}}}}}"#))
 }
 
+/// Request options with `ctl`'s signal and `headers` (`"name":"value",...`).
+pub fn abortable(ctl: &web_sys::AbortController, headers: &str) -> JsValue {
+    let opts = options(headers);
+    Reflect::set(&opts, &"signal".into(), &ctl.signal()).expect("set");
+    opts
+}
+
+/// Request options that send `x-sim-fault: fault` (direct mode).
+pub fn sim_fault(fault: &str) -> JsValue {
+    options(&format!(r#""x-sim-fault":"{fault}""#))
+}
+
 pub async fn create(
     sb: &Switchboard,
     params: JsValue,
@@ -214,6 +226,46 @@ pub async fn bytes_of(response: &JsValue) -> Vec<u8> {
 
 pub fn b64_prefix(b64: &str) -> String {
     b64.chars().take(8).collect()
+}
+
+/// Asserts that a final completion ended in one `get_weather` call with `arguments`.
+pub fn assert_weather_call(done: &JsValue, arguments: &str) {
+    assert_eq!(
+        get(done, "choices.0.finish_reason").as_string().as_deref(),
+        Some("tool_calls")
+    );
+    assert_eq!(
+        get(done, "choices.0.message.tool_calls.0.function.name")
+            .as_string()
+            .as_deref(),
+        Some("get_weather")
+    );
+    assert_eq!(
+        get(done, "choices.0.message.tool_calls.0.function.arguments")
+            .as_string()
+            .as_deref(),
+        Some(arguments)
+    );
+}
+
+/// Asserts that `err` is the 502 `upstream_too_large` of a provider answer over the cap.
+pub fn assert_upstream_too_large(err: &JsValue) {
+    assert_eq!(
+        name(err),
+        "InternalServerError",
+        "{:?}",
+        get(err, "message")
+    );
+    assert_eq!(get(err, "status").as_f64(), Some(502.0));
+    assert_eq!(
+        get(err, "code").as_string().as_deref(),
+        Some("upstream_too_large")
+    );
+    let message = get(err, "message").as_string().unwrap_or_default();
+    assert!(
+        message.contains("provider's answer is too large"),
+        "{message}"
+    );
 }
 
 /// The simulator's request log, oldest first.

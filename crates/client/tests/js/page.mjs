@@ -30,17 +30,10 @@ function direct(provider, prefix, key, extra = {}) {
 
 const messages = (text) => [{ role: "user", content: text }];
 
-await init();
-const siraya = direct("siraya", "/siraya/v1", "sk-sim-siraya");
-
-await check("chat non-stream", async () => {
-  const r = await siraya.chat.completions.create({ model: "m", messages: messages("count to 3") });
-  assert(r.choices[0].message.content === "1 2 3", JSON.stringify(r));
-});
-
-await check("for await over a stream, then finalCompletion", async () => {
-  const stream = await siraya.chat.completions.create({
-    model: "m", messages: messages("count to 4"), stream: true,
+/** Streams "count to 4" from `model`: four chunks through `for await`, then finalCompletion. */
+async function countsToFour(sb, model) {
+  const stream = await sb.chat.completions.create({
+    model, messages: messages("count to 4"), stream: true,
   });
   const parts = [];
   for await (const chunk of stream) {
@@ -50,6 +43,18 @@ await check("for await over a stream, then finalCompletion", async () => {
   assert(JSON.stringify(parts) === JSON.stringify(["1", " 2", " 3", " 4"]), JSON.stringify(parts));
   const done = await stream.finalCompletion();
   assert(done.choices[0].message.content === "1 2 3 4", JSON.stringify(done));
+}
+
+await init();
+const siraya = direct("siraya", "/siraya/v1", "sk-sim-siraya");
+
+await check("chat non-stream", async () => {
+  const r = await siraya.chat.completions.create({ model: "m", messages: messages("count to 3") });
+  assert(r.choices[0].message.content === "1 2 3", JSON.stringify(r));
+});
+
+await check("for await over a stream, then finalCompletion", async () => {
+  await countsToFour(siraya, "m");
 });
 
 await check("breaking out of for await cancels the stream", async () => {
@@ -120,17 +125,7 @@ async function arm(fault, prefix, times = 1) {
 const disarm = () => fetch(`${SIM}/__sim/faults`, { method: "DELETE" });
 
 await check("gateway: for await over a stream, chunk by chunk, then finalCompletion", async () => {
-  const stream = await gateway.chat.completions.create({
-    model: "siraya/claude-3-5-sonnet@20240620", messages: messages("count to 4"), stream: true,
-  });
-  const parts = [];
-  for await (const chunk of stream) {
-    const t = chunk.choices[0]?.delta?.content;
-    if (t) parts.push(t);
-  }
-  assert(JSON.stringify(parts) === JSON.stringify(["1", " 2", " 3", " 4"]), JSON.stringify(parts));
-  const done = await stream.finalCompletion();
-  assert(done.choices[0].message.content === "1 2 3 4", JSON.stringify(done));
+  await countsToFour(gateway, "siraya/claude-3-5-sonnet@20240620");
 });
 
 await check("gateway: a wrong token is an AuthenticationError", async () => {
