@@ -111,6 +111,7 @@ pub fn run(args: &[String]) -> Result {
         .map(|(t, _)| *t)
         .filter(|t| only.is_empty() || only.iter().any(|o| o == t))
         .collect();
+    let jobs = jobs.min(chosen.len()).max(1);
     let start = Instant::now();
     let mut outcomes = run_parallel(&chosen, jobs, runs, time)?;
     let wall = start.elapsed().as_secs();
@@ -147,7 +148,7 @@ fn run_parallel(
     let next = AtomicUsize::new(0);
     let results = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
-        for _ in 0..jobs.min(targets.len()) {
+        for _ in 0..jobs {
             scope.spawn(|| {
                 while let Some(target) = targets.get(next.fetch_add(1, Ordering::Relaxed)) {
                     let outcome = run_target(target, runs, time);
@@ -244,6 +245,38 @@ fn seed_corpora() -> Result {
     Ok(())
 }
 
+/// libFuzzer's limits for every run and merge: input length, time and memory per input.
+const LIMITS: [&str; 3] = ["-max_len=16384", "-timeout=10", "-rss_limit_mb=2048"];
+
+/// Shrinks `corpus/<target>` to the inputs that add coverage (libFuzzer `-merge=1`),
+/// so a campaign starts from what earlier ones kept, not from all they ever tried; on
+/// any failure the corpus stays as it was (a crashing input is then found by the run).
+fn minimize_corpus(target: &str, binary: &std::path::Path, fuzz_dir: &std::path::Path) {
+    let corpus = fuzz_dir.join("corpus");
+    let min = corpus.join(format!("{target}.min"));
+    let _ = fs::remove_dir_all(&min);
+    if fs::create_dir_all(&min).is_err() {
+        return;
+    }
+    let merged = Command::new(binary)
+        .current_dir(fuzz_dir)
+        .args(LIMITS)
+        .arg("-merge=1")
+        .arg(&min)
+        .arg(corpus.join(target))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    let kept = fs::read_dir(&min).map_or(0, Iterator::count);
+    if merged && kept > 0 && fs::remove_dir_all(corpus.join(target)).is_ok() {
+        let _ = fs::rename(&min, corpus.join(target));
+        say(&format!("fuzz {target}: corpus minimized to {kept} inputs"));
+    } else {
+        let _ = fs::remove_dir_all(&min);
+    }
+}
+
 /// Runs one target, logging to `target/xtask/logs/fuzz-<target>.log`, and reads
 /// libFuzzer's final stats and failure kind from the log.
 fn run_target(target: &'static str, runs: u64, time: u64) -> Result<Outcome> {
@@ -257,15 +290,17 @@ fn run_target(target: &'static str, runs: u64, time: u64) -> Result<Outcome> {
     let fuzz_dir = root().join("fuzz");
     let artifacts = fuzz_dir.join("artifacts").join(target);
     fs::create_dir_all(&artifacts).map_err(|e| format!("{}: {e}", artifacts.display()))?;
-    let mut c = Command::new(target_binary(target)?);
+    let binary = target_binary(target)?;
+    minimize_corpus(target, &binary, &fuzz_dir);
+    let mut c = Command::new(&binary);
     c.current_dir(&fuzz_dir)
+        .args(LIMITS)
         .args([
             format!("-artifact_prefix=artifacts/{target}/"),
             format!("-runs={runs}"),
             format!("-max_total_time={time}"),
-            "-max_len=16384".to_owned(),
-            "-timeout=10".to_owned(),
-            "-rss_limit_mb=2048".to_owned(),
+            // The corpus directory is this process's own: no need to re-read it.
+            "-reload=0".to_owned(),
             "-print_final_stats=1".to_owned(),
             format!("corpus/{target}"),
         ])
