@@ -1,11 +1,14 @@
 //! `cargo xtask fuzz [--time S] [--runs N] [--jobs J] [--smoke] [TARGET...]`: the
 //! cargo-fuzz targets in `fuzz/` (nightly, libFuzzer), seeded from
-//! `crates/core/tests/fixtures` and the committed regression inputs, then run `--jobs` at
-//! a time (default: one per core), slowest first.
+//! `crates/core/tests/fixtures` and the committed regression inputs, then run `--jobs`
+//! at a time (default: all at once, the kernel sharing the cores: a fast target that
+//! reaches its count early leaves its core to the slow ones, and the campaign's wall
+//! time is bounded by `--time`).
 //!
 //! Each target runs until `--runs` executions (default 10^7) or `--time` seconds
-//! (default 1800), whichever comes first, and the run writes its section of
-//! `docs/reliability.md` (between `<!-- fuzz -->` and `<!-- /fuzz -->`). Targets build
+//! (default 3000, so a default campaign ends within the hour), whichever comes first,
+//! and the run writes its section of `docs/reliability.md` (between `<!-- fuzz -->` and
+//! `<!-- /fuzz -->`). Targets build
 //! without a sanitizer (`-s none`: the core forbids `unsafe`, so there is nothing for
 //! ASan to find) and with debug assertions (`-a`), so an integer overflow is a crash.
 //!
@@ -69,9 +72,9 @@ struct Outcome {
 
 /// Runs the fuzz command.
 pub fn run(args: &[String]) -> Result {
-    let mut time = 1800u64;
+    let mut time = 3000u64;
     let mut runs = CAMPAIGN_RUNS;
-    let mut jobs = std::thread::available_parallelism().map_or(1, usize::from);
+    let mut jobs = TARGETS.len();
     let mut smoke = false;
     let mut only = Vec::new();
     let mut it = args.iter();
