@@ -115,17 +115,31 @@ impl Pump {
     /// Writes `first`, then each later batch as it is decoded, to `writer`. A write that
     /// fails means the caller went away: the pump is dropped there, and its guard
     /// aborts the upstream fetch.
+    ///
+    /// The next upstream read starts as soon as a batch is handed to the writer, not
+    /// once the caller's side has taken it: a write resolves only when the runtime has
+    /// read it off the stream, and waiting for that first put a round trip through
+    /// the event loop between every two upstream reads, so under load an event that
+    /// had already arrived waited for the previous one's acknowledgement. At most one
+    /// write is in flight: the next batch waits for it, so a slow caller still slows
+    /// the reads (one batch buffered, never more).
     async fn run(mut self, first: Vec<u8>, writer: WritableStreamDefaultWriter) {
+        let mut in_flight: Option<JsFuture> = None;
         let mut next = Some(first);
         while let Some(bytes) = next {
-            let chunk = Uint8Array::from(bytes.as_slice());
-            if JsFuture::from(writer.write_with_chunk(&chunk))
-                .await
-                .is_err()
+            if let Some(write) = in_flight.take()
+                && write.await.is_err()
             {
                 return;
             }
+            let chunk = Uint8Array::from(bytes.as_slice());
+            in_flight = Some(JsFuture::from(writer.write_with_chunk(&chunk)));
             next = self.next_bytes(false).await.ok().flatten();
+        }
+        if let Some(write) = in_flight
+            && write.await.is_err()
+        {
+            return;
         }
         let _ = JsFuture::from(writer.close()).await;
     }
