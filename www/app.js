@@ -66,7 +66,11 @@ function defaultKey(provider) {
   return SIM && config.simKeys !== false ? SIM_KEY(provider) : "";
 }
 
-/** `fetch` handed to the client: records the headers of the last answer. */
+/**
+ * `fetch` handed to the client: records the headers of the last answer. It runs as the
+ * answer's head arrives, before the client reads the body, so the Last response panel is
+ * filled before the call resolves (for `/v1/models`, before the pickers are).
+ */
 async function recordingFetch(input, init) {
   const res = await fetch(input, init);
   showHeaders(res, String(input));

@@ -9,6 +9,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { openPlayground } from "./browser.mjs";
+import { assertStopsCount, assertStreamsCount } from "./chat.mjs";
 import { settledOutcome } from "./sim.mjs";
 
 const URL_ = process.env.PLAYGROUND_URL;
@@ -44,40 +45,12 @@ test("loads in direct mode with providers and models", async () => {
 });
 
 test("streams a chat reply in several visible steps", async () => {
-  await page.fill("#prompt", "count to 25");
-  await page.click("#send");
-  const reply = page.locator("#log li.assistant").last();
-  const lengths = new Set();
-  const deadline = Date.now() + T;
-  for (;;) {
-    const state = await reply.getAttribute("data-state");
-    const len = ((await reply.locator(".text").textContent()) ?? "").length;
-    if (state === "done") break;
-    if (len > 0) lengths.add(len);
-    assert.ok(Date.now() < deadline, "the stream did not finish");
-    await page.waitForTimeout(15);
-  }
-  assert.ok(lengths.size >= 3, `only ${lengths.size} partial lengths seen before the end`);
-  const all = Array.from({ length: 25 }, (_, i) => i + 1).join(" ");
-  assert.equal(await reply.locator(".text").textContent(), all);
-  assert.equal(await reply.getAttribute("data-finish"), "stop");
+  await assertStreamsCount(page, 25, T);
   await shot("chat-streamed");
 });
 
 test("Stop aborts a stream mid-way, and the upstream request with it", async () => {
-  await page.fill("#prompt", "count to 400");
-  await page.click("#send");
-  const reply = page.locator("#log li.assistant").last();
-  await page.waitForFunction(
-    () => (document.querySelector("#log li.assistant:last-child .text")?.textContent ?? "").length > 10,
-  );
-  await page.click("#stop");
-  await page.waitForSelector("#log li.assistant:last-child[data-state=stopped]");
-  const at = await reply.locator(".text").textContent();
-  await page.waitForTimeout(500);
-  assert.equal(await reply.locator(".text").textContent(), at, "text still grows after Stop");
-  assert.ok(!at.endsWith(" 400"), "the stream had already finished");
-  assert.equal(await page.locator("#send").isEnabled(), true);
+  await assertStopsCount(page, 400);
   assert.equal(await settledOutcome(SIM, "count to 400"), "cancelled");
   await shot("chat-stopped");
 });
