@@ -124,21 +124,21 @@ pub async fn files(client: &reqwest::Client, s: &str, g: &str, keys: &Keys) -> T
     Ok(())
 }
 
-/// Images (SECRY JSON and airforce PNG → b64_json) and speech (airforce audio/mpeg).
-pub async fn media(client: &reqwest::Client, s: &str, g: &str, keys: &Keys) -> TestResult {
-    let post = |path: &str, body: Value| {
-        client
-            .post(format!("{g}{path}"))
-            .bearer_auth(TOKEN)
-            .json(&body)
-    };
+/// Posts an image request with `body` through the gateway, checks the answer is 200 with
+/// a PNG in `data[0].b64_json` and returns the one request upstream saw for it.
+async fn generates_png(
+    client: &reqwest::Client,
+    s: &str,
+    g: &str,
+    body: Value,
+) -> Result<Value, Box<dyn std::error::Error>> {
     clear(client, s).await?;
-    let r = post(
-        "/v1/images/generations",
-        json!({"model": "secry/black-forest-labs/flux-schnell", "prompt": "a red fox"}),
-    )
-    .send()
-    .await?;
+    let r = client
+        .post(format!("{g}/v1/images/generations"))
+        .bearer_auth(TOKEN)
+        .json(&body)
+        .send()
+        .await?;
     let status = r.status().as_u16();
     let body: Value = r.json().await?;
     assert_eq!(status, 200, "{body}");
@@ -148,7 +148,19 @@ pub async fn media(client: &reqwest::Client, s: &str, g: &str, keys: &Keys) -> T
             .is_some_and(|b| b.starts_with("iVBORw0KGgo")),
         "{body}"
     );
-    let seen = only_request(client, s).await?;
+    only_request(client, s).await
+}
+
+/// Images (SECRY JSON and airforce PNG → b64_json) and speech (airforce audio/mpeg).
+pub async fn media(client: &reqwest::Client, s: &str, g: &str, keys: &Keys) -> TestResult {
+    let post = |path: &str, body: Value| {
+        client
+            .post(format!("{g}{path}"))
+            .bearer_auth(TOKEN)
+            .json(&body)
+    };
+    let body = json!({"model": "secry/black-forest-labs/flux-schnell", "prompt": "a red fox"});
+    let seen = generates_png(client, s, g, body).await?;
     assert_eq!(seen["path"], "/secry/v1/images/generations");
     assert_eq!(
         seen["headers"]["authorization"],
@@ -158,23 +170,8 @@ pub async fn media(client: &reqwest::Client, s: &str, g: &str, keys: &Keys) -> T
     assert_eq!(sent["response_format"], "b64_json");
     assert_eq!(sent["model"], "black-forest-labs/flux-schnell");
 
-    clear(client, s).await?;
-    let r = post(
-        "/v1/images/generations",
-        json!({"model": "airforce/flux", "prompt": "a red fox", "size": "1792x1024"}),
-    )
-    .send()
-    .await?;
-    let status = r.status().as_u16();
-    let body: Value = r.json().await?;
-    assert_eq!(status, 200, "{body}");
-    assert!(
-        body["data"][0]["b64_json"]
-            .as_str()
-            .is_some_and(|b| b.starts_with("iVBORw0KGgo")),
-        "{body}"
-    );
-    let seen = only_request(client, s).await?;
+    let body = json!({"model": "airforce/flux", "prompt": "a red fox", "size": "1792x1024"});
+    let seen = generates_png(client, s, g, body).await?;
     assert_eq!(seen["path"], "/airforce/v1/imagine");
     let query = seen["query"].as_str().unwrap_or_default();
     assert!(
