@@ -87,7 +87,7 @@ pub async fn handle(
     let sent = upstream::send_retrying(AIRFORCE, &http, &up.base_url, config, now_ms).await?;
     match segments.first().copied() {
         Some("ask") => {
-            let (mut response, guard) = sent;
+            let (response, guard) = sent;
             let head = upstream::head(&response, now_ms / 1000);
             if !head.is_success() {
                 relay::read(AIRFORCE, response, guard, config, now_ms).await?;
@@ -103,7 +103,9 @@ pub async fn handle(
                 include_usage: false,
             };
             let decoder = StreamDecoder::new(AIRFORCE, http.response, &head, ctx, config.limits);
-            let body = response.stream().map_err(upstream::runtime_error)?;
+            let body = crate::body::Pieces::of_response(&response)
+                .map_err(upstream::runtime_text)?
+                .ok_or_else(|| upstream::runtime_text("the stream has no body".to_owned()))?;
             sse::start(body, decoder, guard, config, model, now_ms / 1000).await
         }
         Some("vision") => {

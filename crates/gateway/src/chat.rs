@@ -14,6 +14,7 @@ use switchboard_core::types::ChatRequest;
 use switchboard_core::{Error, decode::decode_chat};
 use worker::{Request, Response};
 
+use crate::body::Pieces;
 use crate::config::Config;
 use crate::errors::{self, scrub};
 use crate::{sse, upstream};
@@ -73,7 +74,9 @@ async fn attempt(
         include_usage: chat.wants_stream_usage(),
     };
     let decoder = StreamDecoder::new(target.provider, http.response, &head, ctx, config.limits);
-    let body = response.stream().map_err(upstream::runtime_error)?;
+    let body = Pieces::of_response(&response)
+        .map_err(upstream::runtime_text)?
+        .ok_or_else(|| upstream::runtime_text("the stream has no body".to_owned()))?;
     sse::start(
         body,
         decoder,

@@ -17,7 +17,7 @@ use std::time::Duration;
 use futures_util::Stream;
 use futures_util::future::poll_fn;
 use switchboard_core::Error;
-use worker::{ByteStream, Date, Delay};
+use worker::{Date, Delay};
 
 use crate::config::Timeouts;
 
@@ -69,7 +69,11 @@ impl Clock {
 
     /// The next piece of `body`, `None` at its end, or a 504 [`Error::Timeout`] when
     /// nothing came within the idle limit or the total limit passed.
-    pub async fn next(&mut self, body: &mut ByteStream) -> Result<Option<Vec<u8>>, Error> {
+    pub async fn next<S, E>(&mut self, body: &mut S) -> Result<Option<Vec<u8>>, Error>
+    where
+        S: Stream<Item = Result<Vec<u8>, E>> + Unpin,
+        E: std::fmt::Display,
+    {
         let Timeouts {
             idle_ms, total_ms, ..
         } = self.timeouts;

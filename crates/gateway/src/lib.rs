@@ -10,6 +10,7 @@
 
 pub mod airforce;
 pub mod auth;
+pub mod body;
 pub mod chat;
 pub mod clock;
 pub mod config;

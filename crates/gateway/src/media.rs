@@ -11,6 +11,7 @@ use switchboard_core::route::Target;
 use switchboard_core::types::{ImageRequest, SpeechRequest};
 use worker::{Request, Response};
 
+use crate::body::Pieces;
 use crate::config::Config;
 use crate::errors::{self, scrub};
 use crate::{relay, upstream};
@@ -27,9 +28,9 @@ pub async fn read_capped(req: &mut Request, limit: usize) -> Result<Vec<u8>, Err
         return Err(too_large());
     }
     let unreadable =
-        |e: worker::Error| Error::invalid(format!("the request body could not be read: {e}"), None);
+        |e: String| Error::invalid(format!("the request body could not be read: {e}"), None);
     let mut body = Vec::new();
-    let Ok(mut stream) = req.stream() else {
+    let Some(mut stream) = Pieces::of_request(req).map_err(unreadable)? else {
         return Ok(body); // no body at all
     };
     while let Some(piece) = stream.next().await {

@@ -19,8 +19,9 @@ use worker::js_sys::{self, Array, Function, Reflect, Uint8Array};
 use worker::wasm_bindgen::JsCast;
 use worker::wasm_bindgen_futures::{self, JsFuture};
 use worker::web_sys::{ReadableStream, WritableStream, WritableStreamDefaultWriter};
-use worker::{ByteStream, Headers, Response, ResponseBuilder};
+use worker::{Headers, Response, ResponseBuilder};
 
+use crate::body::Pieces;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::errors::scrub;
@@ -29,7 +30,7 @@ use crate::upstream::{self, Guard};
 /// Waits for the first event of `body` (decoded by `decoder`), then answers with an SSE
 /// response that writes each later batch of events as it is decoded.
 pub async fn start(
-    body: ByteStream,
+    body: Pieces,
     decoder: StreamDecoder,
     guard: Guard,
     config: &Config,
@@ -91,7 +92,7 @@ fn sse_response(body: ReadableStream) -> Response {
 
 /// The upstream body, its decoder, and what the rendering of events needs.
 struct Pump {
-    upstream: ByteStream,
+    upstream: Pieces,
     decoder: StreamDecoder,
     ended: bool,
     render: Render,

@@ -13,6 +13,7 @@ use worker::wasm_bindgen::JsValue;
 use worker::{AbortController, Delay, Fetch, Headers, Method, Request};
 use worker::{RequestInit, Response};
 
+use crate::body::Pieces;
 use crate::clock::Clock;
 use crate::config::{Config, Retry, Timeouts};
 
@@ -147,7 +148,10 @@ pub async fn read_body(
     limit: usize,
     timeouts: Timeouts,
 ) -> Result<Vec<u8>, Error> {
-    let mut stream = response.stream().map_err(runtime_error)?;
+    let Some(mut stream) = Pieces::of_response(response).map_err(runtime_text)? else {
+        guard.finished();
+        return Ok(Vec::new());
+    };
     let mut clock = Clock::start(timeouts);
     let mut body = Vec::new();
     while let Some(piece) = clock.next(&mut stream).await? {
@@ -174,6 +178,11 @@ pub fn declared_length(req: &Request) -> Option<u64> {
 
 /// A runtime failure inside the gateway, as a 502 naming no secret.
 pub fn runtime_error(e: worker::Error) -> Error {
+    runtime_text(e.to_string())
+}
+
+/// [`runtime_error`] from its text.
+pub fn runtime_text(e: String) -> Error {
     Error::Connection {
         message: format!("gateway runtime error: {e}"),
     }
