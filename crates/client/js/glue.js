@@ -107,16 +107,33 @@ export class Attempt {
     this.ctl.abort();
     if (this.reader) this.reader.cancel().catch(() => {});
   }
-  /** `reader.read()` under the idle bound. */
+  /**
+   * `reader.read()` under the idle bound. One timer serves every read (a timer set and
+   * cleared per read cost more than the read itself): it notes when the waiting read
+   * began, and the timer, when it fires, expires the body only if that read has waited
+   * `idleMs`, else re-arms for the rest; with no read waiting it lapses until the next.
+   */
   read(reader) {
     this.reader = reader;
     if (!(this.idleMs > 0)) return reader.read();
-    const idle = setTimeout(() => this.expire("stream_idle_timeout", this.idleMs), this.idleMs);
-    return reader.read().finally(() => clearTimeout(idle));
+    this.waitingSince = performance.now();
+    if (this.idle === undefined) this.armIdle(this.idleMs);
+    return reader.read().finally(() => { this.waitingSince = -1; });
+  }
+  armIdle(ms) {
+    this.idle = setTimeout(() => {
+      this.idle = undefined;
+      if (!(this.waitingSince >= 0) || this.expired) return;
+      const left = this.waitingSince + this.idleMs - performance.now();
+      if (left <= 0) this.expire("stream_idle_timeout", this.idleMs);
+      else this.armIdle(left);
+    }, ms);
   }
   release() {
     clearTimeout(this.timer);
     clearTimeout(this.total);
+    clearTimeout(this.idle);
+    this.idle = undefined;
     this.reader = null;
     if (this.user) this.user.removeEventListener("abort", this.onAbort);
   }
@@ -141,18 +158,67 @@ function cursor(s) {
 }
 
 /**
+ * The chunks of one batch from `nextBatch()`'s `[text, ops]` (layout in
+ * src/batch.rs): plain chunks built from their strings, others `JSON.parse`d. Keys come
+ * in the order `serde_json` writes them, so each object is what `JSON.parse` of the
+ * chunk's JSON gives.
+ */
+export function buildBatch(text, ops) {
+  const out = [];
+  let at = 0;
+  let i = 0;
+  let head = null;
+  const str = (len) => {
+    if (len < 0) return undefined;
+    const s = text.slice(at, at + len);
+    at += len;
+    return s;
+  };
+  while (i < ops.length) {
+    if (ops[i++] === 1) {
+      out.push(JSON.parse(str(ops[i++])));
+      continue;
+    }
+    if (ops[i++] === 1) {
+      const id = str(ops[i++]);
+      const object = str(ops[i++]);
+      const created = ops[i++];
+      const model = str(ops[i++]);
+      head = { id, object, created, model, fingerprint: str(ops[i++]) };
+    }
+    const index = ops[i++];
+    const role = str(ops[i++]);
+    const content = str(ops[i++]);
+    const finish = str(ops[i++]);
+    const delta = {};
+    if (role !== undefined) delta.role = role;
+    if (content !== undefined) delta.content = content;
+    const chunk = {
+      id: head.id,
+      object: head.object,
+      created: head.created,
+      model: head.model,
+      choices: [{ index, delta, finish_reason: finish === undefined ? null : finish }],
+    };
+    if (head.fingerprint !== undefined) chunk.system_fingerprint = head.fingerprint;
+    out.push(chunk);
+  }
+  return out;
+}
+
+/**
  * `stream.next()`: the next chunk of the current batch, else of the next one
- * (`nextBatch()`: every chunk of one network read, one JSON array, parsed once).
+ * (`nextBatch()`: every chunk of one network read, built by `buildBatch`).
  */
 function nextChunk(s) {
   const c = cursor(s);
   if (c.i < c.batch.length) return Promise.resolve({ value: c.batch[c.i++], done: false });
   if (!c.pending) {
     c.pending = s.nextBatch().then(
-      (text) => {
+      (batch) => {
         c.pending = null;
-        if (text === undefined) return true;
-        c.batch = JSON.parse(text);
+        if (batch === undefined) return true;
+        c.batch = buildBatch(batch[0], batch[1]);
         c.i = 0;
         return false;
       },

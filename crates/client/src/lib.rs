@@ -15,6 +15,8 @@
 //!
 //! Everything here is for `wasm32-unknown-unknown`; on other targets the crate is empty.
 
+#[doc(hidden)]
+pub mod batch;
 #[cfg(target_arch = "wasm32")]
 mod client;
 #[cfg(target_arch = "wasm32")]

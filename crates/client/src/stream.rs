@@ -1,8 +1,9 @@
 //! Streamed chat completions: an async iterator of normalized chunks.
 //!
 //! The chunks cross to JavaScript in batches: `nextBatch()` reads one network piece and
-//! hands every chunk decoded from it as one JSON array (serialized once here, parsed once
-//! there); `js/glue.js` walks that array for `next()` and `for await`.
+//! hands every chunk decoded from it at once, encoded by `batch.rs` (the strings of
+//! plain chunks, the JSON text of others); `buildBatch` in `js/glue.js` makes the
+//! objects, and `next()` and `for await` walk them.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -17,6 +18,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, future_to_promise};
 use web_sys::ReadableStreamDefaultReader;
 
+use crate::batch::Batch;
 use crate::errors::{self, Fail};
 use crate::js::{self, Attempt};
 use crate::net::{expired, read_failure};
@@ -26,6 +28,8 @@ struct State {
     attempt: Attempt,
     decoder: StreamDecoder,
     queue: VecDeque<StreamEvent>,
+    /// The bytes of the last network read (reused).
+    buf: Vec<u8>,
     acc: Accumulator,
     /// Set once the stream ended; later calls repeat it.
     end: Option<Result<(), JsValue>>,
@@ -37,38 +41,6 @@ struct State {
 #[wasm_bindgen]
 pub struct Stream {
     state: Rc<RefCell<State>>,
-}
-
-/// The chunks taken from the queue: how many, and their JSON array when asked for.
-struct Batch {
-    count: usize,
-    json: Option<Vec<u8>>,
-}
-
-impl Batch {
-    /// Appends `chunk` (to the array, when one is kept).
-    fn push(&mut self, chunk: &impl serde::Serialize) -> Result<(), Error> {
-        if let Some(out) = &mut self.json {
-            out.push(if self.count == 0 { b'[' } else { b',' });
-            serde_json::to_writer(&mut *out, chunk).map_err(|e| Error::BadResponse {
-                message: format!("a chunk could not be serialized: {e}"),
-                provider: None,
-            })?;
-        }
-        self.count += 1;
-        Ok(())
-    }
-
-    /// The array's text (empty when none was kept).
-    fn finish(self) -> String {
-        match self.json {
-            Some(mut out) => {
-                out.push(b']');
-                String::from_utf8(out).unwrap_or_default()
-            }
-            None => String::new(),
-        }
-    }
 }
 
 impl Stream {
@@ -83,6 +55,7 @@ impl Stream {
             attempt,
             decoder,
             queue: VecDeque::new(),
+            buf: Vec::new(),
             acc: Accumulator::new(),
             end: None,
         };
@@ -113,14 +86,14 @@ impl Stream {
 
     /// Takes the queued chunks up to the first error or end, merging each into the
     /// accumulator; returns them and how the stream ended, if it did.
-    fn take(s: &mut State, json: bool) -> (Batch, Option<Result<(), Fail>>) {
-        let mut batch = Batch {
-            count: 0,
-            json: json.then(Vec::new),
-        };
+    fn take(s: &mut State, encode: bool) -> (Batch, Option<Result<(), Fail>>) {
+        let mut batch = Batch::default();
         while let Some(event) = s.queue.pop_front() {
             let pushed = match event {
-                StreamEvent::Chunk(chunk) => s.acc.push(&chunk).and_then(|()| batch.push(&chunk)),
+                StreamEvent::Chunk(chunk) if encode => {
+                    s.acc.push(&chunk).and_then(|()| batch.push(&chunk))
+                }
+                StreamEvent::Chunk(chunk) => s.acc.push(&chunk).map(|()| batch.count += 1),
                 StreamEvent::Error(e) => Err(e),
                 StreamEvent::Done => return (batch, Some(Ok(()))),
             };
@@ -131,18 +104,18 @@ impl Stream {
         (batch, None)
     }
 
-    /// Reads until at least one chunk is decoded: the chunks of one network read, as
-    /// one JSON array when `json` (else an empty string); `None` at the end. An error
-    /// after some chunks is kept for the next call, so those chunks still arrive.
-    async fn next_batch(state: Rc<RefCell<State>>, json: bool) -> Result<Option<String>, JsValue> {
+    /// Reads until at least one chunk is decoded: the chunks of one network read,
+    /// encoded for JavaScript when `encode` (else only counted); `None` at the end. An
+    /// error after some chunks is kept for the next call, so those chunks still arrive.
+    async fn next_batch(state: Rc<RefCell<State>>, encode: bool) -> Result<Option<Batch>, JsValue> {
         loop {
             let read = {
-                let (batch, ended) = Self::take(&mut state.borrow_mut(), json);
+                let (batch, ended) = Self::take(&mut state.borrow_mut(), encode);
                 if let Some(result) = ended {
                     Self::end(&state, result.map_err(errors::to_js));
                 }
                 if batch.count > 0 {
-                    return Ok(Some(batch.finish()));
+                    return Ok(Some(batch));
                 }
                 let mut s = state.borrow_mut();
                 if let Some(end) = &s.end {
@@ -182,8 +155,13 @@ impl Stream {
                 }
                 Ok(r) => {
                     let bytes: Uint8Array = js::get(&r, "value").unchecked_into();
-                    let events = s.decoder.feed(&bytes.to_vec());
-                    s.queue.extend(events);
+                    // Copied into one buffer kept for the stream, decoded straight
+                    // into the queue: no allocation per read.
+                    let st = &mut *s;
+                    st.buf.resize(bytes.length() as usize, 0);
+                    bytes.copy_to(&mut st.buf);
+                    st.decoder
+                        .feed_with(&st.buf, &mut |event| st.queue.push_back(event));
                 }
                 Err(fail) => {
                     drop(s);
@@ -208,15 +186,19 @@ impl Stream {
 
 #[wasm_bindgen]
 impl Stream {
-    /// The chunks of the next network read as one JSON array text, `undefined` at the
-    /// end; rejects with the stream's error. Used by `next()` in `js/glue.js`.
+    /// The chunks of the next network read as `[text, ops]` (see `batch.rs`),
+    /// `undefined` at the end; rejects with the stream's error. Used by `next()` in
+    /// `js/glue.js`, which builds the chunks with `buildBatch`.
     #[wasm_bindgen(js_name = nextBatch, skip_typescript)]
     pub fn next_batch_js(&self) -> Promise {
         let state = self.state.clone();
         future_to_promise(async move {
             Ok(Stream::next_batch(state, true)
                 .await?
-                .map_or(JsValue::UNDEFINED, |text| JsValue::from_str(&text)))
+                .map_or(JsValue::UNDEFINED, |batch| {
+                    let ops = js_sys::Float64Array::from(batch.ops.as_slice());
+                    js_sys::Array::of2(&JsValue::from_str(&batch.text), &ops).into()
+                }))
         })
     }
 

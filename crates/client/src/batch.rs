@@ -1,0 +1,148 @@
+//! How the chunks of one network read cross to JavaScript: one text and one list of
+//! numbers, which `buildBatch` in `js/glue.js` turns back into chunk objects.
+//!
+//! Most chunks have one plain shape: one choice whose delta holds only a role and/or
+//! content, no usage, no logprobs, no fields beyond OpenAI's. For those only the
+//! strings cross (the id, object, model and fingerprint once per batch while they do not
+//! change, then role, content and finish reason) and JavaScript builds the object, which
+//! is much cheaper than serializing it here and `JSON.parse`-ing it there. Every other
+//! chunk crosses as its JSON text. Either way JavaScript gets the object (keys in the
+//! same order) that `JSON.parse` of the chunk's `serde_json` text gives;
+//! `tests/stream_paths.rs` checks that over every fixture.
+//!
+//! Layout of `ops` (all `f64`; a string is its length in UTF-16 units, its text the
+//! next one in `text`, `-1` for absent or `null`):
+//! - `1, len`: a chunk given as JSON text;
+//! - `0, 1, id, object, created, model, fingerprint, index, role, content, finish`: a
+//!   plain chunk with a new head (id .. fingerprint);
+//! - `0, 0, index, role, content, finish`: a plain chunk with the previous head.
+
+use switchboard_core::Error;
+use switchboard_core::types::ChatCompletionChunk;
+
+/// The chunks taken so far, encoded for `buildBatch`.
+#[derive(Debug, Default)]
+pub struct Batch {
+    /// Every string, in the order `ops` names them.
+    pub text: String,
+    /// The records (see the module docs).
+    pub ops: Vec<f64>,
+    /// How many chunks.
+    pub count: usize,
+    /// The head (id, object, created, model, fingerprint) of the last plain chunk.
+    head: Option<(String, String, u64, String, Option<String>)>,
+}
+
+impl Batch {
+    /// Appends `chunk`.
+    pub fn push(&mut self, chunk: &ChatCompletionChunk) -> Result<(), Error> {
+        self.count += 1;
+        let plain = chunk.extra.is_empty()
+            && chunk.usage.is_none()
+            && chunk.choices.len() == 1
+            && chunk.choices.iter().all(|c| {
+                c.extra.is_empty()
+                    && c.logprobs.is_none()
+                    && c.native_finish_reason.is_none()
+                    && c.delta.tool_calls.is_none()
+                    && c.delta.extra.is_empty()
+            });
+        let choice = match chunk.choices.first() {
+            Some(choice) if plain => choice,
+            _ => {
+                let json = serde_json::to_string(chunk).map_err(|e| Error::BadResponse {
+                    message: format!("a chunk could not be serialized: {e}"),
+                    provider: None,
+                })?;
+                self.ops.push(1.0);
+                self.string(Some(&json));
+                return Ok(());
+            }
+        };
+        self.ops.push(0.0);
+        let same = self
+            .head
+            .as_ref()
+            .is_some_and(|(id, object, created, model, fp)| {
+                *id == chunk.id
+                    && *object == chunk.object
+                    && *created == chunk.created
+                    && *model == chunk.model
+                    && *fp == chunk.system_fingerprint
+            });
+        if same {
+            self.ops.push(0.0);
+        } else {
+            self.ops.push(1.0);
+            self.string(Some(&chunk.id));
+            self.string(Some(&chunk.object));
+            // As `JSON.parse` reads the integer: the nearest double.
+            self.ops.push(chunk.created as f64);
+            self.string(Some(&chunk.model));
+            self.string(chunk.system_fingerprint.as_deref());
+            self.head = Some((
+                chunk.id.clone(),
+                chunk.object.clone(),
+                chunk.created,
+                chunk.model.clone(),
+                chunk.system_fingerprint.clone(),
+            ));
+        }
+        self.ops.push(f64::from(choice.index));
+        self.string(choice.delta.role.as_ref().map(|r| r.as_str()));
+        self.string(choice.delta.content.as_deref());
+        self.string(choice.finish_reason.as_ref().map(|f| f.as_str()));
+        Ok(())
+    }
+
+    /// Appends a string's length in UTF-16 units (`-1` for none) and its text.
+    fn string(&mut self, s: Option<&str>) {
+        match s {
+            Some(s) => {
+                self.ops.push(utf16_len(s) as f64);
+                self.text.push_str(s);
+            }
+            None => self.ops.push(-1.0),
+        }
+    }
+}
+
+/// The length of `s` in UTF-16 code units (JavaScript's `length`).
+fn utf16_len(s: &str) -> usize {
+    if s.is_ascii() {
+        return s.len();
+    }
+    s.chars().map(char::len_utf16).sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chunk(json: &str) -> ChatCompletionChunk {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn plain_chunks_cross_as_strings_and_others_as_json() {
+        let mut b = Batch::default();
+        let plain = r#"{"id":"c","object":"chat.completion.chunk","created":7,"model":"m","choices":[{"index":0,"delta":{"content":"h\u00e9😀"},"finish_reason":null}]}"#;
+        b.push(&chunk(plain)).unwrap();
+        b.push(&chunk(plain)).unwrap();
+        let usage = r#"{"id":"c","created":7,"model":"m","choices":[],"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}}"#;
+        b.push(&chunk(usage)).unwrap();
+        assert_eq!(b.count, 3);
+        let json = serde_json::to_string(&chunk(usage)).unwrap();
+        assert_eq!(b.text, format!("cchat.completion.chunkmhé😀hé😀{json}"));
+        let mut ops = vec![0.0, 1.0, 1.0, 21.0, 7.0, 1.0, -1.0, 0.0, -1.0, 4.0, -1.0];
+        ops.extend([0.0, 0.0, 0.0, -1.0, 4.0, -1.0, 1.0, json.len() as f64]);
+        assert_eq!(b.ops, ops);
+    }
+
+    #[test]
+    fn utf16_lengths_count_surrogate_pairs() {
+        assert_eq!(utf16_len("abc"), 3);
+        assert_eq!(utf16_len("é"), 1);
+        assert_eq!(utf16_len("😀"), 2);
+    }
+}
