@@ -11,7 +11,7 @@ mod support;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use support::{Gateway, ONE_GATEWAY, TestResult, sim_log, sim_vars};
+use support::{ONE_GATEWAY, TestResult, sim_and_gateway, sim_log};
 use switchboard_sim::providers::secry;
 
 /// Content events of the slow stream and the pause before each: about 60 s in all,
@@ -41,17 +41,12 @@ fn chat_outcome(log: &[Value]) -> Option<String> {
 #[ignore = "needs worker-build output and wrangler; `cargo xtask test` runs it"]
 async fn a_caller_that_goes_away_cancels_the_upstream_stream() -> TestResult {
     let _one = ONE_GATEWAY.lock().await;
-    let sim = switchboard_sim::serve(switchboard_sim::Config {
+    let (sim, gw) = sim_and_gateway(switchboard_sim::Config {
         stream_chunks: Some(CHUNKS),
         chunk_delay: DELAY,
-        keys: support::keys(),
         ..switchboard_sim::Config::default()
     })
     .await?;
-    let keys = support::keys();
-    let mut vars = sim_vars(&sim.base_url(), &keys);
-    vars.push(("RATE_LIMIT_PER_MINUTE", "0".to_owned()));
-    let gw = Gateway::start(&vars).await?;
     let observer = reqwest::Client::new();
 
     // A client of its own, so that dropping it closes the only connection.

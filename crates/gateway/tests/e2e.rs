@@ -139,11 +139,7 @@ async fn gateway_end_to_end() -> TestResult {
         .send()
         .await?;
     assert_eq!(r.status().as_u16(), 200);
-    let ct = r
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
+    let ct = support::header(&r, "content-type").unwrap_or_default();
     assert!(ct.starts_with("text/event-stream"), "{ct}");
     let mut arrivals = Vec::new();
     let mut body = Vec::new();
@@ -338,12 +334,7 @@ async fn rate_limit_by_ip() -> TestResult {
     for _ in 0..6 {
         let r = client.get(format!("{}/v1/nothing", gw.base)).send().await?;
         let status = r.status().as_u16();
-        let header = |name: &str| {
-            r.headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        };
+        let header = |name: &str| support::header(&r, name);
         assert_eq!(header("x-ratelimit-limit").as_deref(), Some("4"));
         assert!(header("x-ratelimit-remaining").is_some() && header("x-ratelimit-reset").is_some());
         assert!(header("x-request-id").is_some());

@@ -41,12 +41,7 @@ async fn one(
         .send()
         .await?;
     let status = r.status().as_u16();
-    let header = |name: &str| {
-        r.headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
+    let header = |name: &str| support::header(&r, name);
     assert_eq!(header("x-ratelimit-limit"), Some(LIMIT.to_string()));
     assert!(header("x-ratelimit-remaining").is_some() && header("x-ratelimit-reset").is_some());
     if status == 429 {

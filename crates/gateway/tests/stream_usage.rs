@@ -12,7 +12,7 @@ mod support;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use support::{Gateway, ONE_GATEWAY, TestResult, sim_vars};
+use support::{ONE_GATEWAY, TestResult, sim_and_gateway};
 use switchboard_sim::providers::{airforce, gemini, secry, secton};
 
 /// The `data:` payloads of an SSE body, `[DONE]` included.
@@ -27,16 +27,11 @@ fn events(body: &str) -> Vec<&str> {
 #[ignore = "needs worker-build output and wrangler; `cargo xtask test` runs it"]
 async fn include_usage_for_every_provider() -> TestResult {
     let _one = ONE_GATEWAY.lock().await;
-    let sim = switchboard_sim::serve(switchboard_sim::Config {
+    let (sim, gw) = sim_and_gateway(switchboard_sim::Config {
         stream_chunks: Some(3),
-        keys: support::keys(),
         ..switchboard_sim::Config::default()
     })
     .await?;
-    let keys = support::keys();
-    let mut vars = sim_vars(&sim.base_url(), &keys);
-    vars.push(("RATE_LIMIT_PER_MINUTE", "0".to_owned()));
-    let gw = Gateway::start(&vars).await?;
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()?;

@@ -9,7 +9,7 @@ pub use reliability::reliability;
 use serde_json::{Value, json};
 use switchboard_sim::Keys;
 
-use crate::support::{TOKEN, TestResult, sim_log};
+use crate::support::{TOKEN, TestResult, header, sim_log};
 
 /// The gateway's `ADMIN_TOKEN` in the tests.
 pub const ADMIN: &str = "gw-admin-token-91c2";
@@ -187,12 +187,7 @@ pub async fn media(client: &reqwest::Client, s: &str, g: &str, keys: &Keys) -> T
     .send()
     .await?;
     assert_eq!(r.status().as_u16(), 200);
-    let ct = r
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let ct = header(&r, "content-type").unwrap_or_default();
     assert_eq!(ct, "audio/mpeg");
     let audio = r.bytes().await?;
     assert!(

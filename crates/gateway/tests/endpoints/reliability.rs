@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use switchboard_sim::providers::secry;
 
-use crate::support::{Gateway, TOKEN, TestResult, arm, sim_log};
+use crate::support::{Gateway, TOKEN, TestResult, arm, header, sim_log};
 
 fn chat(stream: bool) -> Value {
     json!({"model": format!("secry/{}", secry::MODELS[0]), "stream": stream,
@@ -48,11 +48,7 @@ pub async fn reliability(client: &reqwest::Client, s: &str, gw: &Gateway) -> Tes
     arm(client, s, "retry-after=30", "/secry").await?;
     let r = send(false).await?;
     assert_eq!(r.status().as_u16(), 429);
-    let retry = r
-        .headers()
-        .get("retry-after")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+    let retry = header(&r, "retry-after");
     assert_eq!(retry.as_deref(), Some("30"));
     assert_eq!(sim_log(client, s).await?.len(), 1);
 

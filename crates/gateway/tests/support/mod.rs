@@ -24,6 +24,14 @@ pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+/// The value of the answer's header `name`, when present and text.
+pub fn header(r: &reqwest::Response, name: &str) -> Option<String> {
+    r.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
 /// A free loopback port (race-prone in theory, fine for one test process).
 fn free_port() -> std::io::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
@@ -206,6 +214,24 @@ pub async fn arm_times(
         .await?;
     assert!(r.status().is_success(), "arming {fault}: {}", r.status());
     Ok(())
+}
+
+/// A simulator with `config` and the test keys, and the gateway wired to it with the
+/// rate limit off.
+#[allow(dead_code)] // not every test binary uses it
+pub async fn sim_and_gateway(
+    config: switchboard_sim::Config,
+) -> Result<(switchboard_sim::Server, Gateway), Box<dyn std::error::Error>> {
+    let keys = keys();
+    let sim = switchboard_sim::serve(switchboard_sim::Config {
+        keys: keys.clone(),
+        ..config
+    })
+    .await?;
+    let mut vars = sim_vars(&sim.base_url(), &keys);
+    vars.push(("RATE_LIMIT_PER_MINUTE", "0".to_owned()));
+    let gw = Gateway::start(&vars).await?;
+    Ok((sim, gw))
 }
 
 /// The variables that point a gateway at every provider of the simulator at `sim`, with
