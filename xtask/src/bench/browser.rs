@@ -235,17 +235,18 @@ fn section(last: &Run, tables: &[(String, String)]) -> String {
 /// went when it was profiled (dated: it stays true of that build only).
 const NOTE: &str = "\nOther processes on the machine are not stopped by the harness: compare rows\n\
 within one run, and runs for noise.\n\n\
-Profile (2026-12-01, Chrome's CPU profiler over the wasm path on the `openai` stream,\n\
-before batching): the core's decoding (`StreamDecoder::feed`) was ~14 % of it; handing\n\
-each chunk to JS (`serde_json` in wasm, `TextDecoder`, `JSON.parse`) ~30 %; most of the\n\
-rest per-chunk crossing (a `future_to_promise` and a microtask per `next()`, `{value,\n\
-done}` built by `Reflect.set`). The client now crosses once per network read: every\n\
-chunk of one read as one JSON array, parsed once and walked in JS, `{value, done}` built\n\
-in JS, `finalCompletion()` serializing nothing per chunk. Before that change the same\n\
-harness gave `for await` 0.13–0.23× and `finalCompletion()` 0.23–0.35× (four runs). What\n\
-remains is more work than the baseline by construction: parse and normalize in wasm,\n\
-serialize, then the same `JSON.parse` (the `finalCompletion()` row is the wasm side\n\
-alone).\n";
+Profile (2026-12-02, Chrome's CPU profiler over `for await` on the `openai` stream, a\n\
+build keeping function names): before, wasm was ~39 % of the time (its `serde_json`\n\
+serialization of every chunk ~10 %), `JSON.parse` of the batches ~12 %, `TextDecoder`\n\
+~5 %, and a `setTimeout`/`clearTimeout` pair per read for the idle bound ~13 %. Now one\n\
+idle timer serves an attempt (re-armed only when it fires), and a plain chunk (one\n\
+choice, role and/or content; most chunks) crosses as its strings, the object built in\n\
+JS (`buildBatch`, ~2 %) instead of serialized in wasm and parsed in JS; other chunks\n\
+still cross as JSON. What remains is the wasm decoding itself (`serde_json` into the\n\
+typed chunk, SSE framing, the accumulator, allocation; the `finalCompletion()` row),\n\
+built at `opt-level = \"z\"` for size, and the reads. Earlier (2026-12-01): crossing\n\
+once per read instead of once per chunk took `for await` from 0.13–0.23× to\n\
+0.26–0.35×.\n";
 
 /// The 1-minute load average from /proc, or `unknown`.
 fn load_average() -> String {
