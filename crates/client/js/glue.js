@@ -193,6 +193,10 @@ export function buildBatch(text, ops) {
     const delta = {};
     if (role !== undefined) delta.role = role;
     if (content !== undefined) delta.content = content;
+    for (let n = ops[i++]; n > 0; n--) {
+      const key = str(ops[i++]);
+      delta[key] = str(ops[i++]);
+    }
     const chunk = {
       id: head.id,
       object: head.object,

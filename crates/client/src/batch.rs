@@ -1,10 +1,11 @@
 //! How the chunks of one network read cross to JavaScript: one text and one list of
 //! numbers, which `buildBatch` in `js/glue.js` turns back into chunk objects.
 //!
-//! Most chunks have one plain shape: one choice whose delta holds only a role and/or
-//! content, no usage, no logprobs, no fields beyond OpenAI's. For those only the
-//! strings cross (the id, object, model and fingerprint once per batch while they do not
-//! change, then role, content and finish reason) and JavaScript builds the object, which
+//! Most chunks have one plain shape: one choice whose delta holds a role, content and
+//! string-valued fields of its own (e.g. `reasoning_content`), no usage, no logprobs,
+//! no tool calls, no other fields beyond OpenAI's. For those only the strings cross (the
+//! id, object, model and fingerprint once per batch while they do not change, then role,
+//! content, finish reason and the delta's own fields) and JavaScript builds the object, which
 //! is much cheaper than serializing it here and `JSON.parse`-ing it there. Every other
 //! chunk crosses as its JSON text. Either way JavaScript gets the object (keys in the
 //! same order) that `JSON.parse` of the chunk's `serde_json` text gives;
@@ -13,9 +14,11 @@
 //! Layout of `ops` (all `f64`; a string is its length in UTF-16 units, its text the
 //! next one in `text`, `-1` for absent or `null`):
 //! - `1, len`: a chunk given as JSON text;
-//! - `0, 1, id, object, created, model, fingerprint, index, role, content, finish`: a
-//!   plain chunk with a new head (id .. fingerprint);
-//! - `0, 0, index, role, content, finish`: a plain chunk with the previous head.
+//! - `0, 1, id, object, created, model, fingerprint, index, role, content, finish, n,
+//!   n × (key, value)`: a plain chunk with a new head (id .. fingerprint) and `n` fields
+//!   of its delta's own (in `serde_json`'s order);
+//! - `0, 0, index, role, content, finish, n, n × (key, value)`: a plain chunk with the
+//!   previous head.
 
 use switchboard_core::Error;
 use switchboard_core::types::ChatCompletionChunk;
@@ -45,7 +48,10 @@ impl Batch {
                     && c.logprobs.is_none()
                     && c.native_finish_reason.is_none()
                     && c.delta.tool_calls.is_none()
-                    && c.delta.extra.is_empty()
+                    && c.delta.extra.iter().all(|(k, v)| {
+                        // Assigning `__proto__` in JS sets the prototype instead.
+                        v.is_string() && k != "__proto__"
+                    })
             });
         let choice = match chunk.choices.first() {
             Some(choice) if plain => choice,
@@ -92,6 +98,11 @@ impl Batch {
         self.string(choice.delta.role.as_ref().map(|r| r.as_str()));
         self.string(choice.delta.content.as_deref());
         self.string(choice.finish_reason.as_ref().map(|f| f.as_str()));
+        self.ops.push(choice.delta.extra.len() as f64);
+        for (key, value) in &choice.delta.extra {
+            self.string(Some(key));
+            self.string(value.as_str());
+        }
         Ok(())
     }
 
@@ -134,8 +145,10 @@ mod tests {
         assert_eq!(b.count, 3);
         let json = serde_json::to_string(&chunk(usage)).unwrap();
         assert_eq!(b.text, format!("cchat.completion.chunkmhé😀hé😀{json}"));
-        let mut ops = vec![0.0, 1.0, 1.0, 21.0, 7.0, 1.0, -1.0, 0.0, -1.0, 4.0, -1.0];
-        ops.extend([0.0, 0.0, 0.0, -1.0, 4.0, -1.0, 1.0, json.len() as f64]);
+        let mut ops = vec![
+            0.0, 1.0, 1.0, 21.0, 7.0, 1.0, -1.0, 0.0, -1.0, 4.0, -1.0, 0.0,
+        ];
+        ops.extend([0.0, 0.0, 0.0, -1.0, 4.0, -1.0, 0.0, 1.0, json.len() as f64]);
         assert_eq!(b.ops, ops);
     }
 

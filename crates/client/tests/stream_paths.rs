@@ -61,6 +61,8 @@ fn check(what: &str, chunks: &[ChatCompletionChunk]) -> usize {
         } else {
             plain += 1;
             at += if ops[at + 1] == 1.0 { 11 } else { 6 };
+            // The delta's own fields: a count, then a key and a value each.
+            at += 1 + 2 * ops[at] as usize;
         }
     }
     assert_eq!(at, ops.len(), "{what}");
@@ -158,7 +160,13 @@ fn hand_made_chunks_reach_every_branch() {
             "b",
             2,
             None,
-            serde_json::json!({"index": 0, "delta": {"content": "y", "reasoning_content": "r"}}),
+            serde_json::json!({"index": 0, "delta": {"content": "y", "reasoning_content": 1}}),
+        ),
+        head(
+            "b",
+            2,
+            None,
+            serde_json::json!({"index": 0, "delta": {"content": "y", "__proto__": "p"}}),
         ),
         head(
             "b",
@@ -173,13 +181,20 @@ fn hand_made_chunks_reach_every_branch() {
             serde_json::json!({"id": "b", "created": 2, "model": "m", "choices": [
             {"index": 0, "delta": {"content": "p"}}, {"index": 1, "delta": {"content": "q"}}]}),
         ),
-        // Plain again after JSON ones, with the earlier head.
+        // Plain again after JSON ones, with the earlier head; string fields of the
+        // delta's own (integer-like keys go first in JS objects, either way).
         head(
             "a",
             1,
             Some("fp"),
             serde_json::json!({"index": 0, "delta": {"content": "z"}}),
         ),
+        head(
+            "a",
+            1,
+            Some("fp"),
+            serde_json::json!({"index": 0, "delta": {"role": "assistant", "reasoning_content": "r😀", "b": "", "a": "x", "7": "n"}}),
+        ),
     ];
-    assert_eq!(check("hand-made", &list), 6);
+    assert_eq!(check("hand-made", &list), 7);
 }
