@@ -240,13 +240,14 @@ build keeping function names): before, wasm was ~39 % of the time (its `serde_js
 serialization of every chunk ~10 %), `JSON.parse` of the batches ~12 %, `TextDecoder`\n\
 ~5 %, and a `setTimeout`/`clearTimeout` pair per read for the idle bound ~13 %. Now one\n\
 idle timer serves an attempt (re-armed only when it fires), and a plain chunk (one\n\
-choice, role and/or content; most chunks) crosses as its strings, the object built in\n\
-JS (`buildBatch`, ~2 %) instead of serialized in wasm and parsed in JS; other chunks\n\
-still cross as JSON. What remains is the wasm decoding itself (`serde_json` into the\n\
-typed chunk, SSE framing, the accumulator, allocation; the `finalCompletion()` row),\n\
-built at `opt-level = \"z\"` for size, and the reads. Earlier (2026-12-01): crossing\n\
-once per read instead of once per chunk took `for await` from 0.13–0.23× to\n\
-0.26–0.35×.\n";
+choice; role, content, string fields like `reasoning_content`; most chunks) crosses\n\
+as its strings, the object built in JS (`buildBatch`, ~2 %) instead of serialized in\n\
+wasm and parsed in JS; other chunks still cross as JSON. What remains is the wasm\n\
+decoding itself (`serde_json` into the typed chunk, SSE framing, the accumulator,\n\
+allocation; the `finalCompletion()` row), built at `opt-level = \"z\"` for size, and\n\
+the reads. Before these changes the same harness gave `for await` 0.26–0.35× and\n\
+`finalCompletion()` 0.68–0.84×; before crossing once per read instead of once per\n\
+chunk (2026-12-01), 0.13–0.23× and 0.23–0.35×.\n";
 
 /// The 1-minute load average from /proc, or `unknown`.
 fn load_average() -> String {
