@@ -13,7 +13,6 @@ use switchboard_core::route::Target;
 use switchboard_core::stream::{StreamContext, StreamDecoder};
 use switchboard_core::types::{ChatCompletion, ChatRequest, ModelList};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
 use crate::endpoints::{Airforce, Audio, Files, Images};
 use crate::errors::{self, Fail};
@@ -306,9 +305,7 @@ impl Completions {
     ) -> Promise {
         let options = options.unwrap_or(JsValue::UNDEFINED);
         let client = self.client.clone();
-        future_to_promise(
-            async move { create(client, params, options).await.map_err(errors::to_js) },
-        )
+        js::spawn(async move { create(client, params, options).await.map_err(errors::to_js) })
     }
 }
 
@@ -355,6 +352,6 @@ impl Models {
     ) -> Promise {
         let options = options.unwrap_or(JsValue::UNDEFINED);
         let client = self.client.clone();
-        future_to_promise(async move { list(client, options).await.map_err(errors::to_js) })
+        js::spawn(async move { list(client, options).await.map_err(errors::to_js) })
     }
 }

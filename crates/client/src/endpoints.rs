@@ -21,7 +21,6 @@ use switchboard_core::types::{
     FileDeleted, FileList, FileObject, ImageRequest, ImageResponse, SpeechRequest,
 };
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
 use crate::errors::{self, Fail};
 use crate::js;
@@ -79,7 +78,7 @@ fn promise<F>(future: F) -> Promise
 where
     F: Future<Output = Result<JsValue, Fail>> + 'static,
 {
-    future_to_promise(async move { future.await.map_err(errors::to_js) })
+    js::spawn(async move { future.await.map_err(errors::to_js) })
 }
 
 /// The target of a direct-mode request: `provider/` stripped from the model.

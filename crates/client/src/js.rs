@@ -1,5 +1,8 @@
 //! Bindings to the JavaScript half (`js/glue.js`).
 
+use core::future::Future;
+use core::pin::Pin;
+
 use js_sys::{Function, Object, Promise};
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
@@ -115,4 +118,15 @@ pub fn to_js<T: serde::Serialize>(value: &T) -> JsValue {
 /// Unix seconds now.
 pub fn now_secs() -> u64 {
     (js_sys::Date::now() / 1000.0) as u64
+}
+
+/// A promise settled by `future`. The future is boxed first, so the machinery of
+/// `future_to_promise` is compiled once for every async method rather than once per
+/// future type (7 kB of wasm less, 2 kB gzipped).
+pub fn spawn(future: impl Future<Output = Result<JsValue, JsValue>> + 'static) -> Promise {
+    spawn_boxed(Box::pin(future))
+}
+
+fn spawn_boxed(future: Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>>) -> Promise {
+    wasm_bindgen_futures::future_to_promise(future)
 }

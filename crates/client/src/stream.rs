@@ -15,7 +15,7 @@ use switchboard_core::accumulate::Accumulator;
 use switchboard_core::stream::{StreamDecoder, StreamEvent};
 use switchboard_core::types::ChatCompletion;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{JsFuture, future_to_promise};
+use wasm_bindgen_futures::JsFuture;
 use web_sys::ReadableStreamDefaultReader;
 
 use crate::batch::Batch;
@@ -192,7 +192,7 @@ impl Stream {
     #[wasm_bindgen(js_name = nextBatch, skip_typescript)]
     pub fn next_batch_js(&self) -> Promise {
         let state = self.state.clone();
-        future_to_promise(async move {
+        js::spawn(async move {
             Ok(Stream::next_batch(state, true)
                 .await?
                 .map_or(JsValue::UNDEFINED, |batch| {
@@ -218,7 +218,7 @@ impl Stream {
     #[wasm_bindgen(unchecked_return_type = "Promise<ChatCompletion>")]
     pub fn final_completion(&self) -> Promise {
         let this = self.handle();
-        future_to_promise(async move {
+        js::spawn(async move {
             while Stream::next_batch(this.state.clone(), false)
                 .await?
                 .is_some()
