@@ -229,7 +229,9 @@ async fn create(client: Rc<Client>, params: JsValue, options: JsValue) -> Result
         .ok()
         .and_then(|s| s.as_string())
         .ok_or_else(|| Error::invalid("params must be a JSON object", None))?;
-    let req: ChatRequest = serde_json::from_str(&json)
+    // from_slice, not from_str: the core decodes answers from bytes, so the message types
+    // then have one compiled deserializer instead of one per input kind.
+    let req: ChatRequest = serde_json::from_slice(json.as_bytes())
         .map_err(|e| Error::invalid(format!("invalid chat request: {e}"), None))?;
     let opts = CallOptions::from_js(&options);
     let stream = req.is_stream();

@@ -33,7 +33,8 @@ pub fn params<T: DeserializeOwned>(value: &JsValue, what: &str) -> Result<(T, St
         .ok()
         .and_then(|s| s.as_string())
         .ok_or_else(|| Error::invalid(format!("{what} params must be a JSON object"), None))?;
-    let parsed = serde_json::from_str(&json)
+    // from_slice like the core's decoders (one compiled deserializer per type).
+    let parsed = serde_json::from_slice(json.as_bytes())
         .map_err(|e| Error::invalid(format!("invalid {what} request: {e}"), None))?;
     Ok((parsed, json))
 }
