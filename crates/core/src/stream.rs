@@ -340,7 +340,9 @@ impl StreamDecoder {
     /// An error object (or garbage) where a chunk should be.
     fn in_stream_error(&self, data: &str) -> Error {
         let provider = Some(self.provider.to_string());
-        if let Ok(body) = serde_json::from_str::<ErrorBody>(data) {
+        // from_slice like decode.rs's error bodies: one compiled deserializer for
+        // ErrorBody instead of one per reader (the wasm builds carry each).
+        if let Ok(body) = serde_json::from_slice::<ErrorBody>(data.as_bytes()) {
             let base = ApiError {
                 provider,
                 ..ApiError::default()
@@ -351,7 +353,7 @@ impl StreamDecoder {
         struct Flat {
             error: String,
         }
-        if let Ok(flat) = serde_json::from_str::<Flat>(data) {
+        if let Ok(flat) = serde_json::from_slice::<Flat>(data.as_bytes()) {
             return Error::InStream(Box::new(ApiError {
                 status: 502,
                 message: flat.error,
