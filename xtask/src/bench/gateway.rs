@@ -499,12 +499,13 @@ const COSTS: &str = "\n### What costs it\n\n\
 - **Paced stream.** Nothing holds a chunk back: `strace` on workerd shows each upstream\n\
   event written to the caller 0.3–1 ms after it is read, one write per event, no timer\n\
   or batching in between, and `crates/gateway/tests/lockstep.rs` proves each chunk\n\
-  reaches the caller before the upstream sends the next event. The p99 is set by the\n\
-  few events (1–2 of 150) that arrive while workerd's one thread is busy or\n\
-  descheduled on the shared 2 cores; the gateway's CPU per event (the row above) makes\n\
-  it more exposed to that than the floors. A quiet run of the same 50 events measured\n\
-  outside the harness gave the gateway ~1 ms p50 from upstream write to caller read,\n\
-  the workers-rs floor ~0.4 ms.\n\
+  reaches the caller before the upstream sends the next event. The p99 (150 events a\n\
+  run, so the second worst) was 53–122 ms before the changes above and 1.6–28 ms in\n\
+  four runs after them: a few events still arrive late, most likely while workerd's\n\
+  one thread is busy (the gateway spends ~0.2 ms of CPU per event, the floors almost\n\
+  none) or descheduled on the shared 2 cores; these outliers did not show up outside\n\
+  the harness, where 50 paced events gave the gateway ~1 ms p50 from upstream write to\n\
+  caller read and the workers-rs floor ~0.4 ms.\n\
 - **RSS.** The first 100 MB stream grows wasm linear memory (the gateway's decode\n\
   buffers) and workerd's pools, neither of which is ever returned; the second shows\n\
   whether anything grows per stream.\n\
