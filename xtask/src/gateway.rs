@@ -205,10 +205,16 @@ fn shim() -> PathBuf {
 /// worker-build of the gateway, pointed at the local wasm-bindgen, wasm-opt and esbuild
 /// so it never downloads (the same recipe as `wrangler.toml`'s `[build]`).
 pub fn build_command() -> Command {
+    worker_build("crates/gateway")
+}
+
+/// `worker-build --release` of the Worker crate in `dir` (relative to the root) with the
+/// local tools; it writes `dir/build/`.
+pub fn worker_build(dir: &str) -> Command {
     let bin = root().join("node_modules").join(".bin");
     let mut c = cmd("worker-build");
     c.arg("--release")
-        .current_dir(root().join("crates/gateway"))
+        .current_dir(root().join(dir))
         .env("WASM_BINDGEN_BIN", "wasm-bindgen")
         .env("WASM_OPT_BIN", bin.join("wasm-opt"))
         .env("ESBUILD_BIN", bin.join("esbuild"));

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use super::load::{self, Latency, Target};
 use super::{peers, report, upstream, workerd};
-use crate::util::{self, Result, cmd, root, say};
+use crate::util::{self, Result, root, say};
 
 /// The non-stream request every target gets.
 const CHAT: &str = r#"{"model":"openai/bench","messages":[{"role":"user","content":"hello"}]}"#;
@@ -184,14 +184,10 @@ const FLOOR: &str = "workers-rs pass-through Worker (floor)";
 
 /// `worker-build --release` in `dir` with the local tools; returns its build directory.
 fn build(dir: &str) -> Result<std::path::PathBuf> {
-    let bin = root().join("node_modules/.bin");
-    let mut c = cmd("worker-build");
-    c.current_dir(root().join(dir))
-        .arg("--release")
-        .env("WASM_BINDGEN_BIN", "wasm-bindgen")
-        .env("WASM_OPT_BIN", bin.join("wasm-opt"))
-        .env("ESBUILD_BIN", bin.join("esbuild"));
-    util::run_logged(&format!("worker-build {dir}"), c)?;
+    util::run_logged(
+        &format!("worker-build {dir}"),
+        crate::gateway::worker_build(dir),
+    )?;
     Ok(root().join(dir).join("build"))
 }
 
