@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { CHROMIUM } from "../../xtask/js/chromium.mjs";
 
 const shots = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "target", "playground-screenshots");
 
@@ -17,10 +18,7 @@ export async function openPlayground(url, { prefix = "", timeout }) {
   await mkdir(shots, { recursive: true });
   const profile = await mkdtemp(join(tmpdir(), "playground-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROME_BIN || "/usr/bin/chromium",
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync"],
+    ...CHROMIUM,
     viewport: { width: 1200, height: 900 },
   });
   const page = context.pages()[0] ?? (await context.newPage());

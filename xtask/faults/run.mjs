@@ -4,11 +4,11 @@
 // simulator (`POST /__sim/faults`), makes one call, and reads the simulator's request log.
 // Writes the markdown section to FAULTS_OUT, everything seen through the gateway to
 // SWITCHBOARD_CAPTURE_DIR (for the key canary scan), and prints a `TOTALS` line.
-import { createServer } from "node:http";
 import { appendFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { CHROMIUM, serve } from "../js/chromium.mjs";
 import OpenAI from "openai";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -196,38 +196,13 @@ function capture(name, data) {
   writeFileSync(join(CAPTURE, `${name}.json`), JSON.stringify(data, null, 1));
 }
 
-async function serve() {
-  const pkg = join(root, "crates", "client", "pkg");
-  const server = createServer((req, res) => {
-    const path = new URL(req.url, "http://x").pathname;
-    const file = path === "/page.mjs" ? join(here, "page.mjs")
-      : path.startsWith("/pkg/") && !path.includes("..") ? join(pkg, path.slice(5)) : null;
-    try {
-      if (path === "/") {
-        res.writeHead(200, { "content-type": "text/html" });
-        res.end('<!doctype html><script type="module" src="/page.mjs"></script>');
-        return;
-      }
-      if (!file) throw new Error("not found");
-      const type = file.endsWith(".wasm") ? "application/wasm" : "text/javascript";
-      const body = readFileSync(file);
-      res.writeHead(200, { "content-type": type });
-      res.end(body);
-    } catch {
-      res.writeHead(404);
-      res.end();
-    }
-  });
-  await new Promise((r) => server.listen(0, "127.0.0.1", r));
-  return server;
-}
-
-const server = await serve();
-const browser = await chromium.launch({
-  executablePath: process.env.CHROME_BIN || "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
+const pkg = join(root, "crates", "client", "pkg");
+const { server, origin } = await serve(
+  (path) => path === "/page.mjs" ? join(here, "page.mjs")
+    : path.startsWith("/pkg/") && !path.includes("..") ? join(pkg, path.slice(5)) : null,
+  { "/": '<!doctype html><script type="module" src="/page.mjs"></script>' },
+);
+const browser = await chromium.launch(CHROMIUM);
 const rows = [];
 const totals = { cells: 0, ok: 0, typed: 0, fail: 0, panics: 0, truncations: 0 };
 const fails = [];
@@ -282,7 +257,7 @@ try {
     const page = await browser.newPage();
     const errors = [];
     page.on("pageerror", (e) => errors.push(e.message));
-    await page.goto(`http://127.0.0.1:${server.address().port}/`);
+    await page.goto(`${origin}/`);
     try {
       await page.waitForFunction(() => window.ready, null, { timeout: 60000 });
     } catch (e) {

@@ -6,11 +6,10 @@
 // `browser <version>` and `about <shape> <text>`.
 //
 //   node crates/client/bench/run.mjs [--quick]
-import { createServer } from "node:http";
-import { readFile } from "node:fs/promises";
 import { dirname, join, normalize, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { CHROMIUM, serve } from "../../../xtask/js/chromium.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const roots = {
@@ -18,7 +17,6 @@ const roots = {
   "/eventsource-parser/": join(here, "..", "..", "..", "node_modules", "eventsource-parser", "dist"),
   "/": here,
 };
-const types = { ".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm", ".html": "text/html" };
 const quick = process.argv.includes("--quick");
 const query = quick ? "?rounds=1&warmup=0&budget=1000" : "?rounds=7&warmup=2&budget=20000";
 const TIMEOUT_MS = quick ? 120000 : 300000;
@@ -34,28 +32,8 @@ function resolve(path) {
   return null;
 }
 
-const server = createServer(async (req, res) => {
-  const file = resolve(new URL(req.url, "http://x").pathname);
-  try {
-    if (!file) throw new Error("not found");
-    const body = await readFile(file);
-    const ext = file.slice(file.lastIndexOf("."));
-    res.writeHead(200, { "content-type": types[ext] || "application/octet-stream" });
-    res.end(body);
-  } catch {
-    res.writeHead(404);
-    res.end();
-  }
-});
-await new Promise((r) => server.listen(0, "127.0.0.1", r));
-const origin = `http://127.0.0.1:${server.address().port}`;
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROME_BIN || "/usr/bin/chromium",
-  headless: true,
-  args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
-    "--no-first-run", "--disable-gpu", "--disable-sync"],
-});
+const { server, origin } = await serve(resolve);
+const browser = await chromium.launch(CHROMIUM);
 let code = 0;
 try {
   const page = await browser.newPage();

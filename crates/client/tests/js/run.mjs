@@ -7,11 +7,11 @@
 //
 //   SWITCHBOARD_SIM_URL=http://127.0.0.1:PORT SWITCHBOARD_GATEWAY_URL=http://127.0.0.1:PORT/v1 \
 //   SWITCHBOARD_GATEWAY_TOKEN=TOKEN node crates/client/tests/js/run.mjs
-import { createServer } from "node:http";
 import { readFile } from "node:fs/promises";
 import { dirname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { CHROMIUM, serve } from "../../../../xtask/js/chromium.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const pkg = join(here, "..", "..", "pkg");
@@ -22,7 +22,6 @@ if (!sim || !gateway) {
   console.error("SWITCHBOARD_SIM_URL and SWITCHBOARD_GATEWAY_URL must be set");
   process.exit(2);
 }
-const types = { ".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm", ".html": "text/html" };
 
 /** The README's client example, pointed at our gateway (its only two edits). */
 async function readmeExample() {
@@ -48,36 +47,16 @@ window.__readmeDone = true;
 </script>`,
 };
 
-const server = createServer(async (req, res) => {
-  const path = new URL(req.url, "http://x").pathname;
-  if (path in pages) {
-    res.writeHead(200, { "content-type": "text/html" });
-    res.end(pages[path]);
-    return;
-  }
-  let file;
-  if (path === "/page.mjs") file = join(here, "page.mjs");
-  else if (path.startsWith("/pkg/")) file = normalize(join(pkg, path.slice(5)));
-  if (file && !file.startsWith(pkg) && file !== join(here, "page.mjs")) file = undefined;
-  try {
-    if (!file) throw new Error("not found");
-    const body = await readFile(file);
-    const ext = file.slice(file.lastIndexOf("."));
-    res.writeHead(200, { "content-type": types[ext] || "application/octet-stream" });
-    res.end(body);
-  } catch {
-    res.writeHead(404);
-    res.end();
-  }
-});
-await new Promise((r) => server.listen(0, "127.0.0.1", r));
-const origin = `http://127.0.0.1:${server.address().port}`;
+/** The file a path names: the test page, or a file of the built package. */
+function resolve(path) {
+  if (path === "/page.mjs") return join(here, "page.mjs");
+  if (!path.startsWith("/pkg/")) return null;
+  const file = normalize(join(pkg, path.slice(5)));
+  return file.startsWith(pkg) ? file : null;
+}
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROME_BIN || "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
+const { server, origin } = await serve(resolve, pages);
+const browser = await chromium.launch(CHROMIUM);
 let passed = 0;
 let failed = 0;
 const report = (ok, name, error) => {
