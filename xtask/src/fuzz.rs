@@ -1,9 +1,10 @@
 //! `cargo xtask fuzz [--time S] [--runs N] [--jobs J] [--smoke] [TARGET...]`: the
 //! cargo-fuzz targets in `fuzz/` (nightly, libFuzzer), seeded from
 //! `crates/core/tests/fixtures` and the committed regression inputs, then run `--jobs`
-//! at a time (default: all at once, the kernel sharing the cores: a fast target that
-//! reaches its count early leaves its core to the slow ones, and the campaign's wall
-//! time is bounded by `--time`).
+//! at a time (default: all at once), each as one libFuzzer worker per core sharing the
+//! target's corpus: the kernel shares the cores, a fast target that reaches its count
+//! early leaves them all to the slow ones, and the campaign's wall time is bounded by
+//! `--time`.
 //!
 //! Each target runs until `--runs` executions (default 10^7) or `--time` seconds
 //! (default 3000, so a default campaign ends within the hour), whichever comes first,
@@ -148,13 +149,16 @@ fn run_parallel(
     runs: u64,
     time: u64,
 ) -> Result<Vec<Outcome>> {
+    // Every target runs one worker per core: once the fast targets are done, the slow
+    // ones still use every core.
+    let workers = std::thread::available_parallelism().map_or(1, usize::from);
     let next = AtomicUsize::new(0);
     let results = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
         for _ in 0..jobs {
             scope.spawn(|| {
                 while let Some(target) = targets.get(next.fetch_add(1, Ordering::Relaxed)) {
-                    let outcome = run_target(target, runs, time);
+                    let outcome = run_target(target, runs, time, workers);
                     results
                         .lock()
                         .unwrap_or_else(|p| p.into_inner())
@@ -280,14 +284,13 @@ fn minimize_corpus(target: &str, binary: &std::path::Path, fuzz_dir: &std::path:
     }
 }
 
-/// Runs one target, logging to `target/xtask/logs/fuzz-<target>.log`, and reads
-/// libFuzzer's final stats and failure kind from the log.
-fn run_target(target: &'static str, runs: u64, time: u64) -> Result<Outcome> {
+/// Runs one target as `workers` libFuzzer processes sharing its corpus (each re-reads
+/// what the others found), each logging to `target/xtask/logs/fuzz-<target>-<n>.log`
+/// and stopping at its share of `runs` or after `time` seconds; sums their final stats
+/// and reads each one's failure kind from its log.
+fn run_target(target: &'static str, runs: u64, time: u64, workers: usize) -> Result<Outcome> {
     let log_dir = root().join("target/xtask/logs");
     fs::create_dir_all(&log_dir).map_err(|e| format!("{}: {e}", log_dir.display()))?;
-    let log = log_dir.join(format!("fuzz-{target}.log"));
-    let file = fs::File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
-    let file2 = file.try_clone().map_err(|e| e.to_string())?;
     // The binary `fuzz build` made, run directly: `cargo fuzz run` would rebuild first
     // whenever a source changed meanwhile, eating the time budget.
     let fuzz_dir = root().join("fuzz");
@@ -295,52 +298,64 @@ fn run_target(target: &'static str, runs: u64, time: u64) -> Result<Outcome> {
     fs::create_dir_all(&artifacts).map_err(|e| format!("{}: {e}", artifacts.display()))?;
     let binary = target_binary(target)?;
     minimize_corpus(target, &binary, &fuzz_dir);
-    let mut c = Command::new(&binary);
-    c.current_dir(&fuzz_dir)
-        .args(LIMITS)
-        .args([
-            format!("-artifact_prefix=artifacts/{target}/"),
-            format!("-runs={runs}"),
-            format!("-max_total_time={time}"),
-            // The corpus directory is this process's own: no need to re-read it.
-            "-reload=0".to_owned(),
-            "-print_final_stats=1".to_owned(),
-            format!("corpus/{target}"),
-        ])
-        .stdout(file)
-        .stderr(file2);
-    say(&format!("==> fuzz {target}: {}", util::display(&c)));
+    let workers = workers.max(1);
+    let share = runs.div_ceil(workers as u64);
     let start = Instant::now();
-    let status = c
-        .status()
-        .map_err(|e| format!("fuzz {target}: cannot start it: {e}"))?;
-    let text = fs::read_to_string(&log).unwrap_or_default();
-    let stat = |key: &str| {
-        text.lines()
-            .filter_map(|l| l.strip_prefix(key))
-            .filter_map(|v| v.trim().parse::<u64>().ok())
-            .next_back()
-    };
+    let mut children = Vec::new();
+    for n in 0..workers {
+        let log = log_dir.join(format!("fuzz-{target}-{n}.log"));
+        let file = fs::File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
+        let file2 = file.try_clone().map_err(|e| e.to_string())?;
+        let mut c = Command::new(&binary);
+        c.current_dir(&fuzz_dir)
+            .args(LIMITS)
+            .args([
+                format!("-artifact_prefix=artifacts/{target}/"),
+                format!("-runs={share}"),
+                format!("-max_total_time={time}"),
+                // Picks up the other workers' finds; alone, nothing to re-read.
+                format!("-reload={}", u8::from(workers > 1)),
+                "-print_final_stats=1".to_owned(),
+                format!("corpus/{target}"),
+            ])
+            .stdout(file)
+            .stderr(file2);
+        say(&format!("==> fuzz {target} [{n}]: {}", util::display(&c)));
+        let child = c
+            .spawn()
+            .map_err(|e| format!("fuzz {target}: cannot start it: {e}"))?;
+        children.push((child, log));
+    }
     let mut outcome = Outcome {
         target,
-        execs: stat("stat::number_of_executed_units:").unwrap_or(0),
-        per_sec: stat("stat::average_exec_per_sec:").unwrap_or(0),
-        secs: start.elapsed().as_secs().max(1),
+        execs: 0,
+        per_sec: 0,
+        secs: 0,
         crashes: 0,
         timeouts: 0,
         ooms: 0,
     };
-    if outcome.per_sec == 0 {
-        // libFuzzer rounds down to whole seconds of fuzzing; a short run reads 0.
-        outcome.per_sec = outcome.execs / outcome.secs;
-    }
-    if !status.success() {
+    for (mut child, log) in children {
+        let status = child
+            .wait()
+            .map_err(|e| format!("fuzz {target}: lost a worker: {e}"))?;
+        let text = fs::read_to_string(&log).unwrap_or_default();
+        let stat = |key: &str| {
+            text.lines()
+                .filter_map(|l| l.strip_prefix(key))
+                .filter_map(|v| v.trim().parse::<u64>().ok())
+                .next_back()
+        };
+        outcome.execs += stat("stat::number_of_executed_units:").unwrap_or(0);
+        if status.success() {
+            continue;
+        }
         if text.contains("ERROR: libFuzzer: timeout") {
-            outcome.timeouts = 1;
+            outcome.timeouts += 1;
         } else if text.contains("ERROR: libFuzzer: out-of-memory") {
-            outcome.ooms = 1;
+            outcome.ooms += 1;
         } else {
-            outcome.crashes = 1;
+            outcome.crashes += 1;
         }
         let tail: Vec<&str> = text.lines().rev().take(25).collect();
         let tail: Vec<&str> = tail.into_iter().rev().collect();
@@ -350,6 +365,8 @@ fn run_target(target: &'static str, runs: u64, time: u64) -> Result<Outcome> {
             tail.join("\n")
         ));
     }
+    outcome.secs = start.elapsed().as_secs().max(1);
+    outcome.per_sec = outcome.execs / outcome.secs;
     say(&format!(
         "<== fuzz {target}: {} executions, {}/s",
         outcome.execs, outcome.per_sec
@@ -395,8 +412,9 @@ fn report_section(command: &str, outcomes: &[Outcome], jobs: usize, wall: u64) -
         "## Fuzzing\n\n\
          `{command}` ({date}, nightly Rust, cargo-fuzz {}, libFuzzer; built with `-s none -a`:\n\
          no sanitizer, since the core forbids `unsafe`, and debug assertions on; {jobs}\n\
-         target(s) at a time on {cores} core(s), {wall} s from the first start to the last end,\n\
-         build excluded). Every target\n\
+         target(s) at a time, each as {cores} worker(s) sharing its corpus, on {cores} core(s);\n\
+         {wall} s from the first start to the last end, build excluded; exec/s is a target's\n\
+         executions over its own wall time). Every target\n\
          checks its invariants itself (no panic; the same events whatever the split; encode →\n\
          decode round trips; requests stay on the configured upstream at a clean path). Seeds:\n\
          `crates/core/tests/fixtures` and `fuzz/regressions`.\n\n\
