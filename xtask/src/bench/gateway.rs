@@ -496,10 +496,11 @@ const COSTS: &str = "\n### What costs it\n\n\
   event written to the caller 0.3–1 ms after it is read, one write per event, no timer\n\
   or batching in between, and `crates/gateway/tests/lockstep.rs` proves each chunk\n\
   reaches the caller before the upstream sends the next event. The p99 (150 events a\n\
-  run, so the second worst) was 53–122 ms before the changes above and 1.6–28 ms in\n\
-  four runs after them: a few events still arrive late, most likely while workerd's\n\
-  one thread is busy (the gateway spends ~0.2 ms of CPU per event, the floors almost\n\
-  none) or descheduled on the shared 2 cores; these outliers did not show up outside\n\
+  run, so the second worst) was 53–122 ms before the changes above; after them it was\n\
+  1.6–28 ms in four runs on a machine busy with builds and 0.6 / 1.3 ms in the two runs\n\
+  on a quiet one (2026-12-02 03:02): late events come while workerd's one thread is\n\
+  busy (the gateway spends ~0.2 ms of CPU per event, the floors almost none) or\n\
+  descheduled on the shared 2 cores; these outliers did not show up outside\n\
   the harness, where 50 paced events gave the gateway ~1 ms p50 from upstream write to\n\
   caller read and the workers-rs floor ~0.4 ms.\n\
 - **RSS.** The first 100 MB stream grows wasm linear memory (the gateway's decode\n\
