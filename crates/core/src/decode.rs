@@ -214,7 +214,7 @@ pub fn decode_error(provider: ProviderId, head: &ResponseHead, body: &[u8]) -> E
         match parsed {
             Value::Object(mut map) => match map.remove("error") {
                 Some(Value::Object(obj)) => {
-                    if let Ok(obj) = serde_json::from_value(Value::Object(obj)) {
+                    if let Some(obj) = ErrorObject::of_map(obj) {
                         fill_from_object(&mut api, obj);
                     }
                 }

@@ -65,6 +65,28 @@ impl<'de> Deserialize<'de> for StringOrNumber {
     }
 }
 
+impl StringOrNumber {
+    /// What decoding `v` gives, read off a parsed value (no second deserializer
+    /// compiled for [`Value`] input).
+    pub(crate) fn of_value(v: Value) -> Option<String> {
+        match v {
+            Value::Null => None,
+            Value::String(s) => Some(s),
+            Value::Number(n) if n.is_f64() => n.as_f64().map(float_text),
+            other => Some(other.to_string()),
+        }
+    }
+}
+
+/// A float's text: a whole number without `.0`; others as JSON writes them.
+fn float_text(v: f64) -> String {
+    if (-9.0e15..=9.0e15).contains(&v) && (v as i64) as f64 == v {
+        (v as i64).to_string()
+    } else {
+        Value::from(v).to_string()
+    }
+}
+
 struct StringOrNumberVisitor;
 
 impl<'de> Visitor<'de> for StringOrNumberVisitor {
@@ -85,14 +107,7 @@ impl<'de> Visitor<'de> for StringOrNumberVisitor {
         Ok(Some(v.to_string()))
     }
     fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
-        // A whole number prints without `.0`; others as JSON does.
-        Ok(Some(
-            if (-9.0e15..=9.0e15).contains(&v) && (v as i64) as f64 == v {
-                (v as i64).to_string()
-            } else {
-                Value::from(v).to_string()
-            },
-        ))
+        Ok(Some(float_text(v)))
     }
     fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
         Ok(Some(v.to_string()))
