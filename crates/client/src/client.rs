@@ -14,7 +14,7 @@ use switchboard_core::stream::{StreamContext, StreamDecoder};
 use switchboard_core::types::{ChatCompletion, ChatRequest, ModelList};
 use wasm_bindgen::prelude::*;
 
-use crate::endpoints::{Airforce, Audio, Files, Images};
+use crate::endpoints::{Airforce, Audio, Files, Images, promise};
 use crate::errors::{self, Fail};
 use crate::js;
 use crate::net::{CallOptions, Client, Route, header_pairs, number, read_all};
@@ -307,7 +307,7 @@ impl Completions {
     ) -> Promise {
         let options = options.unwrap_or(JsValue::UNDEFINED);
         let client = self.client.clone();
-        js::spawn(async move { create(client, params, options).await.map_err(errors::to_js) })
+        promise(create(client, params, options))
     }
 }
 
@@ -354,6 +354,6 @@ impl Models {
     ) -> Promise {
         let options = options.unwrap_or(JsValue::UNDEFINED);
         let client = self.client.clone();
-        js::spawn(async move { list(client, options).await.map_err(errors::to_js) })
+        promise(list(client, options))
     }
 }

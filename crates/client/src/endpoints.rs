@@ -1,5 +1,6 @@
 //! `sb.images`, `sb.audio.speech`, `sb.files` and `sb.airforce`.
 
+use std::pin::Pin;
 use std::rc::Rc;
 
 use js_sys::Promise;
@@ -75,10 +76,13 @@ async fn json_call<T: DeserializeOwned + Serialize>(
     Ok(js::to_js(&value))
 }
 
-fn promise<F>(future: F) -> Promise
-where
-    F: Future<Output = Result<JsValue, Fail>> + 'static,
-{
+/// A promise settled by `future`, failures as their JS error classes. The future is
+/// boxed first, so the wrapper is compiled once rather than once per call site.
+pub(crate) fn promise(future: impl Future<Output = Result<JsValue, Fail>> + 'static) -> Promise {
+    promise_boxed(Box::pin(future))
+}
+
+fn promise_boxed(future: Pin<Box<dyn Future<Output = Result<JsValue, Fail>>>>) -> Promise {
     js::spawn(async move { future.await.map_err(errors::to_js) })
 }
 
