@@ -36,7 +36,6 @@ use crate::types::{
     ChatCompletion, ChatCompletionChunk, Choice, ChunkChoice, Content, Extra, FinishReason,
     FunctionCall, Message, Role, ToolCall, ToolCallDelta, Usage,
 };
-use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 use serde_json::Value;
@@ -58,7 +57,8 @@ pub struct Accumulator {
     system_fingerprint: Option<String>,
     usage: Option<Usage>,
     extra: Extra,
-    choices: BTreeMap<u32, ChoiceAcc>,
+    /// By index, ascending (a sorted `Vec`: one `BTreeMap` type less in the wasm).
+    choices: Vec<(u32, ChoiceAcc)>,
     bytes: usize,
     limit: usize,
 }
@@ -112,7 +112,7 @@ impl Accumulator {
             system_fingerprint: None,
             usage: None,
             extra: Extra::new(),
-            choices: BTreeMap::new(),
+            choices: Vec::new(),
             bytes: 0,
             limit: max_bytes,
         }
@@ -162,7 +162,20 @@ impl Accumulator {
             self.extra.insert(k.clone(), v.clone());
         }
         for choice in &chunk.choices {
-            self.choices.entry(choice.index).or_default().push(choice);
+            let at = match self
+                .choices
+                .binary_search_by_key(&choice.index, |(i, _)| *i)
+            {
+                Ok(at) => at,
+                Err(at) => {
+                    self.choices
+                        .insert(at, (choice.index, ChoiceAcc::default()));
+                    at
+                }
+            };
+            if let Some((_, acc)) = self.choices.get_mut(at) {
+                acc.push(choice);
+            }
         }
         Ok(())
     }
