@@ -30,14 +30,22 @@ use crate::stream::Stream;
 
 /// Parses a JS params object into a core request type.
 pub fn params<T: DeserializeOwned>(value: &JsValue, what: &str) -> Result<(T, String), Fail> {
-    let json = js_sys::JSON::stringify(value)
+    let json = params_json(value, what)?;
+    // from_slice like the core's decoders (one compiled deserializer per type).
+    let parsed = serde_json::from_slice(json.as_bytes()).map_err(|e| invalid_params(what, &e))?;
+    Ok((parsed, json))
+}
+
+/// The params' JSON text (the part of [`params`] compiled once, not per type).
+fn params_json(value: &JsValue, what: &str) -> Result<String, Error> {
+    js_sys::JSON::stringify(value)
         .ok()
         .and_then(|s| s.as_string())
-        .ok_or_else(|| Error::invalid(format!("{what} params must be a JSON object"), None))?;
-    // from_slice like the core's decoders (one compiled deserializer per type).
-    let parsed = serde_json::from_slice(json.as_bytes())
-        .map_err(|e| Error::invalid(format!("invalid {what} request: {e}"), None))?;
-    Ok((parsed, json))
+        .ok_or_else(|| Error::invalid(format!("{what} params must be a JSON object"), None))
+}
+
+fn invalid_params(what: &str, e: &serde_json::Error) -> Error {
+    Error::invalid(format!("invalid {what} request: {e}"), None)
 }
 
 /// Sends and reads the whole body; error statuses were already turned into errors.
@@ -60,10 +68,14 @@ async fn fetch_all(
 }
 
 fn parse_json<T: DeserializeOwned>(body: &[u8], provider: Option<ProviderId>) -> Result<T, Error> {
-    serde_json::from_slice(body).map_err(|e| Error::BadResponse {
+    serde_json::from_slice(body).map_err(|e| not_expected_json(&e, provider))
+}
+
+fn not_expected_json(e: &serde_json::Error, provider: Option<ProviderId>) -> Error {
+    Error::BadResponse {
         message: format!("the answer is not the expected JSON: {e}"),
         provider: provider.map(|p| p.as_str().to_owned()),
-    })
+    }
 }
 
 async fn json_call<T: DeserializeOwned + Serialize>(
