@@ -327,7 +327,8 @@ impl Airforce {
         matches!(self.client.route, Route::Gateway).then(|| {
             HttpRequest::post_json(
                 format!("/x/airforce/{name}"),
-                body.to_string().into_bytes(),
+                // to_vec, not Display: one compiled JSON writer (a Value always encodes).
+                serde_json::to_vec(body).unwrap_or_default(),
                 kind,
             )
         })

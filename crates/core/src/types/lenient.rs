@@ -73,9 +73,15 @@ impl StringOrNumber {
             Value::Null => None,
             Value::String(s) => Some(s),
             Value::Number(n) if n.is_f64() => n.as_f64().map(float_text),
-            other => Some(other.to_string()),
+            other => Some(json_text(&other)),
         }
     }
+}
+
+/// `v` as compact JSON, by the writer the crate's encoders use (`Value`'s `Display`
+/// would compile a second one into the wasm client). A `Value` always encodes.
+fn json_text(v: &Value) -> String {
+    serde_json::to_string(v).unwrap_or_default()
 }
 
 /// A float's text: a whole number without `.0`; others as JSON writes them.
@@ -83,7 +89,7 @@ fn float_text(v: f64) -> String {
     if (-9.0e15..=9.0e15).contains(&v) && (v as i64) as f64 == v {
         (v as i64).to_string()
     } else {
-        Value::from(v).to_string()
+        json_text(&Value::from(v))
     }
 }
 
@@ -122,10 +128,10 @@ impl<'de> Visitor<'de> for StringOrNumberVisitor {
         d.deserialize_any(self)
     }
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        Value::deserialize(value::SeqAccessDeserializer::new(seq)).map(|v| Some(v.to_string()))
+        Value::deserialize(value::SeqAccessDeserializer::new(seq)).map(|v| Some(json_text(&v)))
     }
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        Value::deserialize(value::MapAccessDeserializer::new(map)).map(|v| Some(v.to_string()))
+        Value::deserialize(value::MapAccessDeserializer::new(map)).map(|v| Some(json_text(&v)))
     }
 }
 
