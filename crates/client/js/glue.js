@@ -154,27 +154,30 @@ export function errorText(e) {
 const CURSOR = Symbol("switchboard.cursor");
 
 function cursor(s) {
-  return s[CURSOR] || (s[CURSOR] = { batch: [], i: 0, pending: null });
+  return s[CURSOR] || (s[CURSOR] = { batch: [], i: 0, pending: null, head: null, keys: [] });
 }
 
 /**
- * The chunks of one batch from `nextBatch()`'s `[text, ops]` (layout in
- * src/batch.rs): plain chunks built from their strings, others `JSON.parse`d. Keys come
- * in the order `serde_json` writes them, so each object is what `JSON.parse` of the
+ * The chunks of one batch: `text` from `pull()`, its records `ops[from..to]` (layout
+ * in src/batch.rs): plain chunks built from their strings, others `JSON.parse`d. `cur`
+ * keeps the head (id, object, created, model, fingerprint) and the table of delta keys
+ * from batch to batch. Keys
+ * come in the order `serde_json` writes them, so each object is what `JSON.parse` of the
  * chunk's JSON gives.
  */
-export function buildBatch(text, ops) {
+export function buildBatch(text, ops, from, to, cur) {
   const out = [];
   let at = 0;
-  let i = 0;
-  let head = null;
+  let i = from;
+  let head = cur.head;
+  const keys = cur.keys || (cur.keys = []);
   const str = (len) => {
     if (len < 0) return undefined;
     const s = text.slice(at, at + len);
     at += len;
     return s;
   };
-  while (i < ops.length) {
+  while (i < to) {
     if (ops[i++] === 1) {
       out.push(JSON.parse(str(ops[i++])));
       continue;
@@ -184,7 +187,7 @@ export function buildBatch(text, ops) {
       const object = str(ops[i++]);
       const created = ops[i++];
       const model = str(ops[i++]);
-      head = { id, object, created, model, fingerprint: str(ops[i++]) };
+      head = cur.head = { id, object, created, model, fingerprint: str(ops[i++]) };
     }
     const index = ops[i++];
     const role = str(ops[i++]);
@@ -194,8 +197,9 @@ export function buildBatch(text, ops) {
     if (role !== undefined) delta.role = role;
     if (content !== undefined) delta.content = content;
     for (let n = ops[i++]; n > 0; n--) {
-      const key = str(ops[i++]);
-      delta[key] = str(ops[i++]);
+      const k = ops[i++];
+      if (k === keys.length) keys.push(str(ops[i++]));
+      delta[keys[k]] = str(ops[i++]);
     }
     const chunk = {
       id: head.id,
@@ -210,19 +214,58 @@ export function buildBatch(text, ops) {
   return out;
 }
 
+/** The wasm memory the batches' ops live in, and a view of it as `f64`s. */
+let memory = null;
+let f64 = null;
+
+/** The chunks of the batch `s.pull(true)` just gave as `text`. */
+function batchOf(s, text, cur) {
+  // Memory growth detaches the old buffer: make the view anew then.
+  if (f64 === null || f64.buffer !== memory.buffer) f64 = new Float64Array(memory.buffer);
+  const from = s.opsAt();
+  return buildBatch(text, f64, from, from + s.opsLen(), cur);
+}
+
+/**
+ * The next batch of stream `s` (src/stream.rs): what `s.pull(encode)` has decoded,
+ * reading the body (`s.read()`, then `s.fed(result)` or `s.failed(error)`) while it
+ * needs bytes. `[text, ops]` when `encode`, `true` for chunks only counted, `undefined`
+ * at the end; rejects with the stream's error.
+ */
+async function nextBatch(s, encode) {
+  for (;;) {
+    const batch = s.pull(encode);
+    if (batch !== null) return batch;
+    let read;
+    try {
+      read = await s.read();
+    } catch (e) {
+      s.failed(e);
+      continue;
+    }
+    s.fed(read);
+  }
+}
+
+/** `stream.finalCompletion()`: drains the stream, then its accumulated completion. */
+export async function finalCompletion(s) {
+  while ((await nextBatch(s, false)) !== undefined);
+  return s.completion();
+}
+
 /**
  * `stream.next()`: the next chunk of the current batch, else of the next one
- * (`nextBatch()`: every chunk of one network read, built by `buildBatch`).
+ * (`nextBatch`: every chunk of one network read, built by `buildBatch`).
  */
 function nextChunk(s) {
   const c = cursor(s);
   if (c.i < c.batch.length) return Promise.resolve({ value: c.batch[c.i++], done: false });
   if (!c.pending) {
-    c.pending = s.nextBatch().then(
+    c.pending = nextBatch(s, true).then(
       (batch) => {
         c.pending = null;
         if (batch === undefined) return true;
-        c.batch = buildBatch(batch[0], batch[1]);
+        c.batch = batchOf(s, batch, c);
         c.i = 0;
         return false;
       },
@@ -235,10 +278,16 @@ function nextChunk(s) {
   return c.pending.then((ended) => (ended ? { value: undefined, done: true } : nextChunk(s)));
 }
 
-/** Adds `next()`, `cancel()` and `[Symbol.asyncIterator]` to the Stream prototype. */
-export function installIterator(proto) {
+/**
+ * Adds `next()`, `cancel()`, `toReadableStream()` and `[Symbol.asyncIterator]` to the
+ * Stream prototype (one cursor per stream object, so they share where iteration
+ * stands); `wasmMemory` holds the batches' ops.
+ */
+export function installIterator(proto, wasmMemory) {
+  memory = wasmMemory;
   if (proto[Symbol.asyncIterator]) return;
   proto.next = function () { return nextChunk(this); };
+  proto.toReadableStream = function () { return toReadable(this); };
   proto.cancel = function () {
     const c = cursor(this);
     c.batch = [];
@@ -255,7 +304,7 @@ export function installIterator(proto) {
   };
 }
 
-export function toReadable(s) {
+function toReadable(s) {
   const enc = new TextEncoder();
   return new ReadableStream({
     async pull(c) {

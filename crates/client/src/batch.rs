@@ -1,5 +1,6 @@
 //! How the chunks of one network read cross to JavaScript: one text and one list of
-//! numbers, which `buildBatch` in `js/glue.js` turns back into chunk objects.
+//! numbers, which `buildBatch` in `js/glue.js` turns back into chunk objects. The
+//! numbers stay in wasm memory, read there through one `Float64Array` view.
 //!
 //! Most chunks have one plain shape: one choice whose delta holds a role, content and
 //! string-valued fields of its own (e.g. `reasoning_content`), no usage, no logprobs,
@@ -18,10 +19,18 @@
 //!   n × (key, value)`: a plain chunk with a new head (id .. fingerprint) and `n` fields
 //!   of its delta's own (in `serde_json`'s order);
 //! - `0, 0, index, role, content, finish, n, n × (key, value)`: a plain chunk with the
-//!   previous head.
+//!   previous head (which may be from an earlier batch of the same stream).
+//!
+//! A `key` is a number into the stream's table of delta keys, which both sides grow:
+//! the table's size names a new key, whose string follows. JavaScript then uses one
+//! string per key (cheaper as a property name than a fresh one per chunk).
 
 use switchboard_core::Error;
-use switchboard_core::types::ChatCompletionChunk;
+use switchboard_core::types::{ChatCompletionChunk, Delta};
+
+/// At most this many delta keys in a stream's table; a chunk that would pass it crosses
+/// as JSON (a hostile stream cannot make the table, or its linear search, large).
+const MAX_KEYS: usize = 16;
 
 /// The chunks taken so far, encoded for `buildBatch`.
 #[derive(Debug, Default)]
@@ -32,11 +41,21 @@ pub struct Batch {
     pub ops: Vec<f64>,
     /// How many chunks.
     pub count: usize,
-    /// The head (id, object, created, model, fingerprint) of the last plain chunk.
+    /// The head (id, object, created, model, fingerprint) of the last plain chunk, kept
+    /// from batch to batch (so is `buildBatch`'s).
     head: Option<(String, String, u64, String, Option<String>)>,
+    /// The keys of delta fields sent so far, by number (so is `buildBatch`'s).
+    keys: Vec<String>,
 }
 
 impl Batch {
+    /// Empties the batch for the next one, keeping its buffers and the head.
+    pub fn clear(&mut self) {
+        self.text.clear();
+        self.ops.clear();
+        self.count = 0;
+    }
+
     /// Appends `chunk`.
     pub fn push(&mut self, chunk: &ChatCompletionChunk) -> Result<(), Error> {
         self.count += 1;
@@ -48,10 +67,7 @@ impl Batch {
                     && c.logprobs.is_none()
                     && c.native_finish_reason.is_none()
                     && c.delta.tool_calls.is_none()
-                    && c.delta.extra.iter().all(|(k, v)| {
-                        // Assigning `__proto__` in JS sets the prototype instead.
-                        v.is_string() && k != "__proto__"
-                    })
+                    && self.fits(&c.delta)
             });
         let choice = match chunk.choices.first() {
             Some(choice) if plain => choice,
@@ -100,10 +116,28 @@ impl Batch {
         self.string(choice.finish_reason.as_ref().map(|f| f.as_str()));
         self.ops.push(choice.delta.extra.len() as f64);
         for (key, value) in &choice.delta.extra {
-            self.string(Some(key));
+            match self.keys.iter().position(|k| k == key) {
+                Some(k) => self.ops.push(k as f64),
+                None => {
+                    self.ops.push(self.keys.len() as f64);
+                    self.string(Some(key));
+                    self.keys.push(key.clone());
+                }
+            }
             self.string(value.as_str());
         }
         Ok(())
+    }
+
+    /// Whether `delta`'s own fields can cross as strings: all string values, and their
+    /// keys known or with room in the table.
+    fn fits(&self, delta: &Delta) -> bool {
+        let mut new = 0;
+        delta.extra.iter().all(|(k, v)| {
+            new += usize::from(!self.keys.contains(k));
+            // Assigning `__proto__` in JS sets the prototype instead.
+            v.is_string() && k != "__proto__" && self.keys.len() + new <= MAX_KEYS
+        })
     }
 
     /// Appends a string's length in UTF-16 units (`-1` for none) and its text.
@@ -150,6 +184,34 @@ mod tests {
         ];
         ops.extend([0.0, 0.0, 0.0, -1.0, 4.0, -1.0, 0.0, 1.0, json.len() as f64]);
         assert_eq!(b.ops, ops);
+    }
+
+    #[test]
+    fn delta_keys_cross_once_and_their_table_is_bounded() {
+        let with = |key: &str| {
+            chunk(&format!(
+                r#"{{"id":"c","object":"o","created":7,"model":"m","choices":[{{"index":0,"delta":{{"{key}":"v"}}}}]}}"#
+            ))
+        };
+        let mut b = Batch::default();
+        b.push(&with("reasoning_content")).unwrap();
+        b.clear();
+        b.push(&with("reasoning_content")).unwrap();
+        // The previous head and the key numbered 0, no string for it.
+        assert_eq!(b.ops, [0.0, 0.0, 0.0, -1.0, -1.0, -1.0, 1.0, 0.0, 1.0]);
+        assert_eq!(b.text, "v");
+        for k in 1..MAX_KEYS {
+            b.clear();
+            b.push(&with(&format!("k{k}"))).unwrap();
+            assert_eq!(b.ops[..8], [0.0, 0.0, 0.0, -1.0, -1.0, -1.0, 1.0, k as f64]);
+        }
+        // The table is full: a new key crosses as JSON, a known one still as strings.
+        b.clear();
+        b.push(&with("one_too_many")).unwrap();
+        assert_eq!(b.ops[0], 1.0);
+        b.clear();
+        b.push(&with("k3")).unwrap();
+        assert_eq!(b.ops[..8], [0.0, 0.0, 0.0, -1.0, -1.0, -1.0, 1.0, 3.0]);
     }
 
     #[test]

@@ -30,12 +30,14 @@ extern "C" {
     /// A thrown value's message.
     #[wasm_bindgen(js_name = errorText)]
     pub fn error_text(e: &JsValue) -> String;
-    /// Adds `next()`, `cancel()` and `[Symbol.asyncIterator]` to the Stream prototype.
+    /// Adds `next()`, `cancel()`, `toReadableStream()` and `[Symbol.asyncIterator]` to
+    /// the Stream prototype;
+    /// `memory` is the wasm memory the batches' ops are read from.
     #[wasm_bindgen(js_name = installIterator)]
-    pub fn install_iterator(proto: &JsValue);
-    /// A `ReadableStream` of JSON lines pulling from `stream.next()`.
-    #[wasm_bindgen(js_name = toReadable)]
-    pub fn to_readable(stream: JsValue) -> web_sys::ReadableStream;
+    pub fn install_iterator(proto: &JsValue, memory: &JsValue);
+    /// Reads the rest of `stream` and resolves with its accumulated completion.
+    #[wasm_bindgen(js_name = finalCompletion)]
+    pub fn final_completion(stream: JsValue) -> Promise;
 
     /// `new Response(bytes, {headers: {"content-type": type}})`.
     #[wasm_bindgen(js_name = makeResponse)]

@@ -72,6 +72,9 @@ export interface Stream extends AsyncIterable<ChatCompletionChunk> {
   next(): Promise<IteratorResult<ChatCompletionChunk, undefined>>;
   /** Stops reading and aborts the request. */
   cancel(): void;
+  /** A `ReadableStream` of newline-delimited JSON chunks (as openai-node's), from where
+   * iteration stands. */
+  toReadableStream(): ReadableStream;
 }
 export interface RequestOptions {
   signal?: AbortSignal;
