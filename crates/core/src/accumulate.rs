@@ -26,10 +26,12 @@
 //!     appended; other values replace.
 //!   - Unknown choice-level fields: last value wins.
 //!
-//! Memory is bounded: the accumulator counts the bytes of all text it joins
-//! (content, tool ids, names and arguments, string extras, and an estimate of
+//! Memory and time are bounded: the accumulator counts the bytes of all text it
+//! joins (content, tool ids, names and arguments, string extras, and an estimate of
 //! appended logprobs) and refuses a chunk that would take it past its limit,
-//! [`DEFAULT_LIMIT`] (16 MiB) unless set with [`Accumulator::with_limit`].
+//! [`DEFAULT_LIMIT`] (16 MiB) unless set with [`Accumulator::with_limit`], or past
+//! [`MAX_CHOICES`] choices or [`MAX_TOOL_CALLS`] tool calls in a choice (their
+//! lookups are linear, so a hostile stream cannot make them quadratic at scale).
 
 use crate::Error;
 use crate::types::{
@@ -43,6 +45,12 @@ use serde_json::Value;
 /// The default bound on accumulated text: 16 MiB, far above any real completion,
 /// low enough that a runaway stream cannot exhaust a Worker's 128 MB.
 pub const DEFAULT_LIMIT: usize = 16 * 1024 * 1024;
+
+/// Most choices in one completion (OpenAI's own cap on `n`).
+pub const MAX_CHOICES: usize = 128;
+
+/// Most tool calls in one choice.
+pub const MAX_TOOL_CALLS: usize = 1024;
 
 /// The `what` of the [`Error::TooLarge`] that [`Accumulator::push`] returns.
 const WHAT: &str = "accumulated completion";
@@ -128,9 +136,12 @@ impl Accumulator {
         self.limit
     }
 
-    /// Merges one chunk. Fails with [`Error::TooLarge`] (`what` = `accumulated
-    /// completion`) when the chunk would take the held text past the limit; the
-    /// chunk is then not applied at all, and the accumulator stays usable.
+    /// Merges one chunk. Fails with [`Error::TooLarge`] when the chunk would take
+    /// the held text past the limit (`what` = `accumulated completion`), the choices
+    /// past [`MAX_CHOICES`] (`choices`) or a choice's tool calls past
+    /// [`MAX_TOOL_CALLS`] (`tool calls`), counting each new choice and each tool-call
+    /// fragment as one more; the chunk is then not applied at all, and the
+    /// accumulator stays usable.
     pub fn push(&mut self, chunk: &ChatCompletionChunk) -> Result<(), Error> {
         let cost = chunk_cost(chunk);
         let total = self.bytes.saturating_add(cost);
@@ -140,6 +151,7 @@ impl Accumulator {
                 limit: u64::try_from(self.limit).unwrap_or(u64::MAX),
             });
         }
+        self.check_counts(chunk)?;
         self.bytes = total;
 
         if self.id.is_none() && !chunk.id.is_empty() {
@@ -176,6 +188,43 @@ impl Accumulator {
             if let Some((_, acc)) = self.choices.get_mut(at) {
                 acc.push(choice);
             }
+        }
+        Ok(())
+    }
+
+    /// Whether `chunk` keeps the choices and every choice's tool calls within their
+    /// caps (within one chunk, new ones are counted generously: a choice index or a
+    /// fragment repeated in it counts each time).
+    fn check_counts(&self, chunk: &ChatCompletionChunk) -> Result<(), Error> {
+        let mut choices = self.choices.len();
+        for choice in &chunk.choices {
+            let fragments = choice.delta.tool_calls.iter().flatten();
+            let calls = match self
+                .choices
+                .binary_search_by_key(&choice.index, |(i, _)| *i)
+                .ok()
+                .and_then(|at| self.choices.get(at))
+            {
+                Some((_, acc)) => {
+                    acc.tool_calls.len() + fragments.filter(|f| acc.slot(f).is_none()).count()
+                }
+                None => {
+                    choices += 1;
+                    fragments.count()
+                }
+            };
+            if calls > MAX_TOOL_CALLS {
+                return Err(Error::TooLarge {
+                    what: "tool calls",
+                    limit: MAX_TOOL_CALLS as u64,
+                });
+            }
+        }
+        if choices > MAX_CHOICES {
+            return Err(Error::TooLarge {
+                what: "choices",
+                limit: MAX_CHOICES as u64,
+            });
         }
         Ok(())
     }
@@ -234,10 +283,10 @@ impl ChoiceAcc {
         }
     }
 
-    fn push_tool(&mut self, fragment: &ToolCallDelta) {
+    /// The call `fragment` extends, if any (else it starts a new one).
+    fn slot(&self, fragment: &ToolCallDelta) -> Option<usize> {
         let new_id = non_empty(&fragment.id);
-        let slot = self
-            .tool_calls
+        self.tool_calls
             .iter()
             .rposition(|t| t.index == fragment.index)
             .filter(|&i| {
@@ -246,8 +295,12 @@ impl ChoiceAcc {
                     (Some(new), Some(old)) => new == old,
                     _ => true,
                 }
-            });
-        let call = match slot.and_then(|i| self.tool_calls.get_mut(i)) {
+            })
+    }
+
+    fn push_tool(&mut self, fragment: &ToolCallDelta) {
+        let new_id = non_empty(&fragment.id);
+        let call = match self.slot(fragment).and_then(|i| self.tool_calls.get_mut(i)) {
             Some(call) => call,
             None => {
                 self.tool_calls.push(ToolAcc {

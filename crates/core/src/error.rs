@@ -233,6 +233,10 @@ impl Error {
             Error::TooLarge { what, limit } if is_request(what) => {
                 format!("{what} exceeds the limit of {limit}")
             }
+            Error::TooLarge {
+                what: what @ ("choices" | "tool calls"),
+                limit,
+            } => format!("the provider's answer is too large: more than {limit} {what}"),
             Error::TooLarge { what, limit } => {
                 format!("the provider's answer is too large: {what} exceeds {limit} bytes")
             }

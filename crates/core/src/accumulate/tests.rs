@@ -415,3 +415,52 @@ proptest! {
         prop_assert!(text.len() <= limit);
     }
 }
+
+#[test]
+fn choices_and_tool_calls_are_capped_before_applying() {
+    let mut acc = Accumulator::new();
+    for i in 0..MAX_CHOICES as u32 {
+        acc.push(&text_chunk(i, "x")).unwrap();
+    }
+    // Known choices still grow; one more index is refused, and not applied.
+    acc.push(&text_chunk(0, "y")).unwrap();
+    let err = acc.push(&text_chunk(MAX_CHOICES as u32, "z")).unwrap_err();
+    assert_eq!(
+        err,
+        Error::TooLarge {
+            what: "choices",
+            limit: MAX_CHOICES as u64
+        }
+    );
+    assert_eq!(err.status(), 502);
+    assert_eq!(
+        err.message(),
+        "the provider's answer is too large: more than 128 choices"
+    );
+    let done = acc.finish();
+    assert_eq!(done.choices.len(), MAX_CHOICES);
+    assert_eq!(done.text(), "xy");
+
+    let call = |index: usize, args: &str| {
+        chunk(json!({"choices":[{"index":0,"delta":{"tool_calls":[
+            {"index": index, "function": {"arguments": args}}]}}]}))
+    };
+    let mut acc = Accumulator::new();
+    for i in 0..MAX_TOOL_CALLS {
+        acc.push(&call(i, "{")).unwrap();
+    }
+    // Fragments of held calls still merge; a new call is refused.
+    acc.push(&call(7, "}")).unwrap();
+    let err = acc.push(&call(MAX_TOOL_CALLS, "{")).unwrap_err();
+    assert_eq!(
+        err,
+        Error::TooLarge {
+            what: "tool calls",
+            limit: MAX_TOOL_CALLS as u64
+        }
+    );
+    let done = acc.finish();
+    let calls = done.choices[0].message.tool_calls.as_ref().unwrap();
+    assert_eq!(calls.len(), MAX_TOOL_CALLS);
+    assert_eq!(calls[7].function.arguments, "{}");
+}
