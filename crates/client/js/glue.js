@@ -108,18 +108,23 @@ export class Attempt {
     if (this.reader) this.reader.cancel().catch(() => {});
   }
   /**
-   * `reader.read()` under the idle bound. One timer serves every read (a timer set and
-   * cleared per read cost more than the read itself): it notes when the waiting read
-   * began, and the timer, when it fires, expires the body only if that read has waited
-   * `idleMs`, else re-arms for the rest; with no read waiting it lapses until the next.
+   * `reader.read()` under the idle bound; the caller calls `settled()` when it has the
+   * result (cheaper than chaining it here, which cost a promise and two microtask turns
+   * per read). One timer serves every read (a timer set and cleared per read cost more
+   * than the read itself): it notes when the waiting read began, and the timer, when it
+   * fires, expires the body only if that read has waited `idleMs`, else re-arms for the
+   * rest; with no read waiting it lapses until the next.
    */
   read(reader) {
     this.reader = reader;
-    if (!(this.idleMs > 0)) return reader.read();
-    this.waitingSince = performance.now();
-    if (this.idle === undefined) this.armIdle(this.idleMs);
-    return reader.read().finally(() => { this.waitingSince = -1; });
+    if (this.idleMs > 0) {
+      this.waitingSince = performance.now();
+      if (this.idle === undefined) this.armIdle(this.idleMs);
+    }
+    return reader.read();
   }
+  /** The read `read()` started has settled. */
+  settled() { this.waitingSince = -1; }
   armIdle(ms) {
     this.idle = setTimeout(() => {
       this.idle = undefined;

@@ -77,9 +77,12 @@ extern "C" {
     /// in all (0 = none); crossing one aborts the request and cancels the reader.
     #[wasm_bindgen(method)]
     pub fn bound(this: &Attempt, idle_ms: f64, total_ms: f64);
-    /// `reader.read()` under the idle bound.
+    /// `reader.read()` under the idle bound; call `settled` once it has settled.
     #[wasm_bindgen(method)]
     pub fn read(this: &Attempt, reader: &web_sys::ReadableStreamDefaultReader) -> Promise;
+    /// The read `read` started has settled: the idle bound stops counting.
+    #[wasm_bindgen(method)]
+    pub fn settled(this: &Attempt);
     /// The body bound crossed (`stream_idle_timeout` or `stream_timeout`), if any.
     #[wasm_bindgen(method, getter)]
     pub fn expired(this: &Attempt) -> Option<String>;

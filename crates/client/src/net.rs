@@ -301,6 +301,7 @@ pub async fn read_all(response: &Response, attempt: &Attempt, max: usize) -> Res
     let mut out = Vec::new();
     loop {
         let read = JsFuture::from(attempt.read(&reader)).await;
+        attempt.settled();
         if let Some(fail) = expired(attempt) {
             return Err(fail);
         }

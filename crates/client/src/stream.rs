@@ -186,7 +186,8 @@ impl Stream {
     }
 
     /// The next read of the body, under the attempt's bounds: a promise of
-    /// `{done, value}` for `fed`, its rejection for `failed`.
+    /// `{done, value}` for `fed`, its rejection for `failed` (each tells the attempt the
+    /// read settled).
     #[wasm_bindgen(skip_typescript)]
     pub fn read(&self) -> Promise {
         let s = self.state.borrow();
@@ -200,6 +201,7 @@ impl Stream {
     #[wasm_bindgen(skip_typescript)]
     pub fn fed(&self, read: JsValue) {
         let mut s = self.state.borrow_mut();
+        s.attempt.settled();
         if s.end.is_some() {
             return;
         }
@@ -229,6 +231,7 @@ impl Stream {
     pub fn failed(&self, e: JsValue) {
         let fail = {
             let s = self.state.borrow();
+            s.attempt.settled();
             if s.end.is_some() {
                 return;
             }
