@@ -7,7 +7,8 @@
 //!
 //! `--quick` runs every part, `gateway` and `browser` with small counts and one
 //! repetition, writes nothing under docs/, and fails unless every figure came out (the
-//! core part's own check that each path saw every chunk included).
+//! core part's own check that each path saw every chunk included). `browser --profile`
+//! prints where the wasm client's stream time goes ([`browser::profile`]).
 
 mod browser;
 mod core;
@@ -90,6 +91,16 @@ pub fn run(args: &[String]) -> Result {
             say(&format!("{:<8} {}{state}", b.name, b.about));
         }
         return Ok(());
+    }
+    if args.iter().any(|a| a == "--profile") {
+        return match args
+            .iter()
+            .filter(|a| *a != "--profile")
+            .collect::<Vec<_>>()[..]
+        {
+            [name] if name == "browser" => browser::profile(),
+            _ => Err("bench: --profile goes with `browser` alone".to_owned()),
+        };
     }
     let quick = args.iter().any(|a| a == "--quick");
     let names: Vec<&String> = args.iter().filter(|a| *a != "--quick").collect();

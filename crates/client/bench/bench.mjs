@@ -14,6 +14,10 @@ const params = new URLSearchParams(location.search);
 const ROUNDS = Number(params.get("rounds") || 7);
 const WARMUP = Number(params.get("warmup") || 2);
 const BUDGET_MS = Number(params.get("budget") || 20000);
+// Optional filters (the profile run): variant numbers (`variants`, comma-separated) and
+// one stream (`shape`).
+const ONLY = params.get("variants")?.split(",").map(Number) ?? null;
+const SHAPE = params.get("shape");
 
 /** A 200 SSE `Response` whose body delivers `parts` one read at a time. */
 function response(parts) {
@@ -155,7 +159,7 @@ async function measure(shape) {
   const text = shape.build();
   const bytes = new TextEncoder().encode(text);
   const parts = pieces(bytes);
-  const vs = variants(shape, parts, text);
+  const vs = variants(shape, parts, text).filter((_, i) => ONLY === null || ONLY.includes(i));
   // Same chunks, same content, same finish, before any timing.
   const seen = [];
   for (const v of vs) seen.push(await v.run(true));
@@ -193,7 +197,9 @@ async function measure(shape) {
 try {
   await init();
   const results = [];
-  for (const shape of SHAPES) results.push(await measure(shape));
+  for (const shape of SHAPES.filter((s) => SHAPE === null || s.name === SHAPE)) {
+    results.push(await measure(shape));
+  }
   window.__bench = { ok: true, results };
 } catch (e) {
   window.__bench = { ok: false, error: String(e && e.stack ? e.stack : e) };

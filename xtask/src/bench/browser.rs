@@ -60,7 +60,10 @@ pub fn run(quick: bool, runs: usize) -> Result<String> {
         say(&format!(
             "==> bench browser: run {n} of {runs} (load average {load}): node {DRIVER}"
         ));
-        let out = parse(&drive(quick)?)?;
+        let mut c = cmd("node");
+        c.arg(DRIVER).args(quick.then_some("--quick"));
+        let cap = Duration::from_secs(if quick { 180 } else { 420 });
+        let out = parse(&drive(c, cap)?)?;
         let table = table(&out)?;
         say(&format!("\nbrowser, run {n}\n{table}"));
         tables.push((load, table));
@@ -69,13 +72,44 @@ pub fn run(quick: bool, runs: usize) -> Result<String> {
     Ok(section(&last, &tables))
 }
 
-/// Runs the driver (in its own process group, killed whole past the cap); its stdout.
-fn drive(quick: bool) -> Result<String> {
-    let cap = Duration::from_secs(if quick { 180 } else { 420 });
+/// `cargo xtask bench browser --profile`: builds the package keeping function names
+/// (wasm-pack `--profiling`, its own target dir, `target/client-profile/`), runs `for
+/// await` on one stream under Chrome's CPU profiler and prints the functions with the
+/// most self time; the profile is saved for DevTools beside the build.
+pub fn profile() -> Result {
+    let dir = root().join("target").join("client-profile");
+    let pkg = dir.join("pkg");
+    let mut build = cmd("wasm-pack");
+    build
+        .args(["build", "--target", "web", "--profiling", "--out-dir"])
+        .arg(&pkg)
+        .arg("crates/client")
+        .env("CARGO_TARGET_DIR", &dir)
+        .env("CARGO_PROFILE_RELEASE_STRIP", "false");
+    crate::util::run(
+        "client package keeping function names (wasm-pack --profiling)",
+        build,
+    )?;
+    let file = dir.join("for-await.cpuprofile");
     let mut c = cmd("node");
     c.arg(DRIVER)
-        .args(quick.then_some("--quick"))
-        .process_group(0)
+        .arg("--profile")
+        .arg(&file)
+        .env("SWITCHBOARD_BENCH_PKG", &pkg);
+    let out = drive(c, Duration::from_secs(300))?;
+    say("self time  share  function (for await, openai stream; wasm functions by name)");
+    for line in out.lines() {
+        if let ["profile", ms, share, name] = line.split('\t').collect::<Vec<_>>().as_slice() {
+            say(&format!("{ms:>7} ms {share:>5} %  {name}"));
+        }
+    }
+    say(&format!("profile saved: {}", file.display()));
+    Ok(())
+}
+
+/// Runs `c`, the driver (in its own process group, killed whole past `cap`); its stdout.
+fn drive(mut c: std::process::Command, cap: Duration) -> Result<String> {
+    c.process_group(0)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
@@ -235,19 +269,18 @@ fn section(last: &Run, tables: &[(String, String)]) -> String {
 /// went when it was profiled (dated: it stays true of that build only).
 const NOTE: &str = "\nOther processes on the machine are not stopped by the harness: compare rows\n\
 within one run, and runs for noise.\n\n\
-Profile (2026-12-02, Chrome's CPU profiler over `for await` on the `openai` stream, a\n\
-build keeping function names): before, wasm was ~39 % of the time (its `serde_json`\n\
-serialization of every chunk ~10 %), `JSON.parse` of the batches ~12 %, `TextDecoder`\n\
-~5 %, and a `setTimeout`/`clearTimeout` pair per read for the idle bound ~13 %. Now one\n\
-idle timer serves an attempt (re-armed only when it fires), and a plain chunk (one\n\
-choice; role, content, string fields like `reasoning_content`; most chunks) crosses\n\
-as its strings, the object built in JS (`buildBatch`, ~2 %) instead of serialized in\n\
-wasm and parsed in JS; other chunks still cross as JSON. What remains is the wasm\n\
+How the wasm path spends its time (Chrome's CPU profiler over `for await`, a build\n\
+keeping function names, 2026-12-02): JavaScript drives the body and calls wasm\n\
+synchronously (no future, closure or promise made in wasm per read); the chunks of a\n\
+read cross at once, plain ones as their strings (`buildBatch` makes the objects,\n\
+reading the batch's numbers in place in wasm memory; the id/model head and delta keys\n\
+cross once per stream), others as JSON. The gap between the `for await` and\n\
+`finalCompletion()` rows is that crossing and the iteration; the rest is the wasm\n\
 decoding itself (`serde_json` into the typed chunk, SSE framing, the accumulator,\n\
-allocation; the `finalCompletion()` row), built at `opt-level = \"z\"` for size, and\n\
-the reads. Before these changes the same harness gave `for await` 0.26–0.35× and\n\
-`finalCompletion()` 0.68–0.84×; before crossing once per read instead of once per\n\
-chunk (2026-12-01), 0.13–0.23× and 0.23–0.35×.\n";
+allocation), built at `opt-level = \"z\"` for size. Tried, in paired runs of this\n\
+bench, and not adopted: the core at `opt-level = 3` (`finalCompletion()` about 1.0–1.3×\n\
+and `for await` 0.6–1.0×, for 47 kB more gzipped), and chunks parsed with `from_slice`\n\
+like the answers (2.2 kB less gzipped, 5–10 % slower: it validates UTF-8 again).\n";
 
 /// The 1-minute load average from /proc, or `unknown`.
 fn load_average() -> String {
