@@ -55,8 +55,10 @@ pub struct SseParser {
     /// Data of the event being built.
     data: Vec<u8>,
     has_data: bool,
-    event: Option<String>,
-    id: Option<String>,
+    /// The `event:` and `id:` fields seen (buffers reused from event to event: a
+    /// stream that sends them on every event costs no allocation each).
+    event: Field,
+    id: Field,
     /// The previous push ended in CR: a leading LF of the next push ends nothing.
     after_cr: bool,
     max_event_bytes: usize,
@@ -75,8 +77,8 @@ impl SseParser {
             line: Vec::new(),
             data: Vec::new(),
             has_data: false,
-            event: None,
-            id: None,
+            event: Field::default(),
+            id: Field::default(),
             after_cr: false,
             max_event_bytes,
         }
@@ -193,8 +195,8 @@ impl SseParser {
                 self.data.extend_from_slice(value);
                 self.has_data = true;
             }
-            b"event" => self.event = Some(String::from_utf8_lossy(value).into_owned()),
-            b"id" => self.id = Some(String::from_utf8_lossy(value).into_owned()),
+            b"event" => self.event.set(value),
+            b"id" => self.id.set(value),
             _ => {}
         }
         Ok(())
@@ -206,15 +208,15 @@ impl SseParser {
     fn dispatch<F: FnMut(SseEventRef<'_>)>(&mut self, on_event: &mut F) -> Result<(), Error> {
         if !self.has_data {
             // An event with no data is not dispatched; its fields are reset.
-            self.event = None;
+            self.event.unset();
             return Ok(());
         }
         let result = match core::str::from_utf8(&self.data) {
             Ok(data) => {
                 on_event(SseEventRef {
-                    event: self.event.as_deref(),
+                    event: self.event.get(),
                     data,
-                    id: self.id.as_deref(),
+                    id: self.id.get(),
                 });
                 Ok(())
             }
@@ -226,8 +228,32 @@ impl SseParser {
         // Keep the buffer's capacity for the next event.
         self.data.clear();
         self.has_data = false;
-        self.event = None;
+        self.event.unset();
         result
+    }
+}
+
+/// A field of the event being built: its value, if one was given.
+#[derive(Debug, Clone, Default)]
+struct Field {
+    value: String,
+    set: bool,
+}
+
+impl Field {
+    /// Sets the value (invalid UTF-8 replaced by U+FFFD), reusing the buffer.
+    fn set(&mut self, value: &[u8]) {
+        self.value.clear();
+        self.value.push_str(&String::from_utf8_lossy(value));
+        self.set = true;
+    }
+
+    fn unset(&mut self) {
+        self.set = false;
+    }
+
+    fn get(&self) -> Option<&str> {
+        self.set.then_some(self.value.as_str())
     }
 }
 
