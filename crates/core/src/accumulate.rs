@@ -194,23 +194,26 @@ impl Accumulator {
 
     /// Whether `chunk` keeps the choices and every choice's tool calls within their
     /// caps (within one chunk, new ones are counted generously: a choice index or a
-    /// fragment repeated in it counts each time).
+    /// fragment repeated in it counts each time). Which fragments would start a new
+    /// call is looked up only near the cap: below it, `push_tool`'s lookup is the only one.
     fn check_counts(&self, chunk: &ChatCompletionChunk) -> Result<(), Error> {
         let mut choices = self.choices.len();
         for choice in &chunk.choices {
-            let fragments = choice.delta.tool_calls.iter().flatten();
-            let calls = match self
+            let fragments = choice.delta.tool_calls.as_deref().unwrap_or_default();
+            let held = self
                 .choices
                 .binary_search_by_key(&choice.index, |(i, _)| *i)
                 .ok()
-                .and_then(|at| self.choices.get(at))
-            {
-                Some((_, acc)) => {
-                    acc.tool_calls.len() + fragments.filter(|f| acc.slot(f).is_none()).count()
+                .and_then(|at| self.choices.get(at));
+            let calls = match held {
+                Some((_, acc)) if acc.tool_calls.len() + fragments.len() > MAX_TOOL_CALLS => {
+                    acc.tool_calls.len()
+                        + fragments.iter().filter(|f| acc.slot(f).is_none()).count()
                 }
+                Some((_, acc)) => acc.tool_calls.len() + fragments.len(),
                 None => {
                     choices += 1;
-                    fragments.count()
+                    fragments.len()
                 }
             };
             if calls > MAX_TOOL_CALLS {
