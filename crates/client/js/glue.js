@@ -166,9 +166,8 @@ function cursor(s) {
  * The chunks of one batch: `text` from `pull()`, its records `ops[from..to]` (layout
  * in src/batch.rs): plain chunks built from their strings, others `JSON.parse`d. `cur`
  * keeps the head (id, object, created, model, fingerprint) and the table of delta keys
- * from batch to batch. Keys
- * come in the order `serde_json` writes them, so each object is what `JSON.parse` of the
- * chunk's JSON gives.
+ * from batch to batch. Keys come in the order `serde_json` writes them, so each object
+ * is what `JSON.parse` of the chunk's JSON gives.
  */
 export function buildBatch(text, ops, from, to, cur) {
   const out = [];
@@ -234,8 +233,8 @@ function batchOf(s, text, cur) {
 /**
  * The next batch of stream `s` (src/stream.rs): what `s.pull(encode)` has decoded,
  * reading the body (`s.read()`, then `s.fed(result)` or `s.failed(error)`) while it
- * needs bytes. `[text, ops]` when `encode`, `true` for chunks only counted, `undefined`
- * at the end; rejects with the stream's error.
+ * needs bytes. The batch's text when `encode` (its ops at `s.opsAt()`), `true` for
+ * chunks only counted, `undefined` at the end; rejects with the stream's error.
  */
 async function nextBatch(s, encode) {
   for (;;) {
