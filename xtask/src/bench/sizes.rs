@@ -1,13 +1,15 @@
 //! `cargo xtask bench sizes`: what a user downloads, gzipped (`gzip -9`) the same way
 //! for each: the browser client package (its JS bundled and minified by esbuild, plus
 //! its wasm), the Worker bundle (worker-build's `index.js` + `index_bg.wasm`), and the
-//! `openai` npm package (bundled and minified by esbuild for the browser).
+//! `openai` npm package (bundled and minified by esbuild for the browser). Beside the
+//! client, its floor: the core's chat path alone (`crates/core/examples/wasm_floor.rs`),
+//! built and optimized as the package is, which the package cannot undercut.
 
 use std::fs;
 use std::path::Path;
 use std::process::Stdio;
 
-use crate::util::{Result, cmd, root};
+use crate::util::{self, Result, cmd, root};
 
 /// Bytes of `data` after `gzip -9`.
 fn gzipped(data: &[u8]) -> Result<usize> {
@@ -52,6 +54,44 @@ fn bundle(entry: &str) -> Result<Vec<u8>> {
     Ok(out.stdout)
 }
 
+/// The core's chat path alone, as the client package is built: release for
+/// `wasm32-unknown-unknown` (its own target dir, the `target_features` section kept for
+/// wasm-opt), wasm-bindgen for the web, `wasm-opt -Oz` without one-caller inlining (as
+/// in `crates/client/Cargo.toml`), its JS bundled by esbuild.
+fn floor() -> Result<usize> {
+    let dir = root().join("target/xtask-bench/floor");
+    let mut c = cmd("cargo");
+    c.args(["build", "--release", "--target", "wasm32-unknown-unknown"])
+        .args(["-p", "switchboard-core", "--example", "wasm_floor"])
+        .env("CARGO_TARGET_DIR", &dir)
+        .env("CARGO_PROFILE_RELEASE_STRIP", "false");
+    util::run("wasm size floor (cargo build)", c)?;
+    let pkg = dir.join("pkg");
+    let wasm = dir.join("wasm32-unknown-unknown/release/examples/wasm_floor.wasm");
+    let mut c = cmd("wasm-bindgen");
+    c.args(["--target", "web", "--out-dir"])
+        .arg(&pkg)
+        .arg(&wasm);
+    util::run("wasm size floor (wasm-bindgen)", c)?;
+    let bg = pkg.join("wasm_floor_bg.wasm");
+    let mut c = cmd("wasm-opt");
+    c.args(["-Oz", "--one-caller-inline-max-function-size=0"])
+        .args([
+            "--strip-debug",
+            "--strip-producers",
+            "--strip-target-features",
+        ])
+        .arg(&bg)
+        .arg("-o")
+        .arg(&bg);
+    util::run("wasm size floor (wasm-opt)", c)?;
+    let js = bundle(&format!(
+        "export * from {:?};\n",
+        pkg.join("wasm_floor.js").display().to_string()
+    ))?;
+    Ok(gzipped(&js)? + gz_file(&bg)?)
+}
+
 /// The rows `(what, gzipped bytes or why not)`.
 pub fn run() -> Vec<(&'static str, std::result::Result<usize, String>)> {
     let root = root();
@@ -78,6 +118,10 @@ pub fn run() -> Vec<(&'static str, std::result::Result<usize, String>)> {
     };
     vec![
         ("client package (JS bundled + wasm)", client()),
+        (
+            "its floor: the core's chat path alone (wasm_floor)",
+            floor(),
+        ),
         ("Worker bundle (index.js + index_bg.wasm)", worker()),
         ("`openai` npm package (bundled)", openai()),
     ]
@@ -99,7 +143,11 @@ pub fn table(rows: &[(&'static str, std::result::Result<usize, String>)]) -> Str
 /// The `sizes` section of `docs/benchmarks.md`.
 pub fn section(table: &str) -> String {
     format!(
-        "## Sizes (gzip -9)\n\n{}\n\nTargets (issue 10): client ≤ 60 kB, Worker ≤ 400 kB.\n\n{table}",
+        "## Sizes (gzip -9)\n\n{}\n\nTargets (issue 10): client ≤ 60 kB, Worker ≤ 400 kB. \
+         The floor row is the core's chat path alone, built and optimized as the package is \
+         (`crates/core/examples/wasm_floor.rs`: request encoding, stream decoding and \
+         normalization, accumulation, JSON out; no fetch, errors, retries or other \
+         endpoints): what the package cannot undercut while the browser runs the core.\n\n{table}",
         super::report::measured_by("cargo xtask bench sizes")
     )
 }
