@@ -158,14 +158,19 @@ export function errorText(e) {
 /** Where a Stream keeps the batch of chunks being handed out. */
 const CURSOR = Symbol("switchboard.cursor");
 
+/** A stream's cursor: the batch being handed out and what `buildBatch` keeps. */
+export function newCursor() {
+  return { batch: [], i: 0, pending: null, head: null, keys: [] };
+}
+
 function cursor(s) {
-  return s[CURSOR] || (s[CURSOR] = { batch: [], i: 0, pending: null, head: null, keys: [] });
+  return s[CURSOR] || (s[CURSOR] = newCursor());
 }
 
 /**
  * The chunks of one batch: `text` from `pull()`, its records `ops[from..to]` (layout
  * in src/batch.rs): plain chunks built from their strings, others `JSON.parse`d. `cur`
- * keeps the head (id, object, created, model, fingerprint) and the table of delta keys
+ * (from `newCursor()`) keeps the head (id, object, created, model, fingerprint) and the table of delta keys
  * from batch to batch. Keys come in the order `serde_json` writes them, so each object
  * is what `JSON.parse` of the chunk's JSON gives.
  */
@@ -174,7 +179,7 @@ export function buildBatch(text, ops, from, to, cur) {
   let at = 0;
   let i = from;
   let head = cur.head;
-  const keys = cur.keys || (cur.keys = []);
+  const keys = cur.keys;
   const str = (len) => {
     if (len < 0) return undefined;
     const s = text.slice(at, at + len);

@@ -24,6 +24,8 @@ include!(concat!(env!("OUT_DIR"), "/fixtures.rs"));
 extern "C" {
     #[wasm_bindgen(js_name = buildBatch)]
     fn build_batch(text: &str, ops: &Float64Array, from: u32, to: u32, cur: &Object) -> Array;
+    #[wasm_bindgen(js_name = newCursor)]
+    fn new_cursor() -> Object;
 }
 
 /// The JSON text of `v` as JavaScript writes it (keys in the object's order).
@@ -55,7 +57,7 @@ fn compare(what: &str, batch: &Batch, cur: &Object, chunks: &[ChatCompletionChun
 /// cursor, as a stream does: the head crosses once and is reused by later batches),
 /// and checks the built objects; returns how many crossed as plain chunks.
 fn check(what: &str, chunks: &[ChatCompletionChunk]) -> usize {
-    let (mut each, cur) = (Batch::default(), Object::new());
+    let (mut each, cur) = (Batch::default(), new_cursor());
     for (i, chunk) in chunks.iter().enumerate() {
         each.clear();
         each.push(chunk).expect("push");
@@ -70,7 +72,7 @@ fn check(what: &str, chunks: &[ChatCompletionChunk]) -> usize {
     for chunk in chunks {
         batch.push(chunk).expect("push");
     }
-    compare(what, &batch, &Object::new(), chunks);
+    compare(what, &batch, &new_cursor(), chunks);
     // Plain chunks are the records starting `0`; walk the layout to count them.
     let ops = &batch.ops;
     let (mut at, mut plain, mut keys) = (0, 0, 0.0);
