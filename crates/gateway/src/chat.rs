@@ -30,15 +30,10 @@ pub async fn handle(mut req: Request, config: &Config, now_ms: u64) -> Result<Re
     })?;
     config.check_chat(&chat)?;
     let targets = config.routes.resolve(&chat.model)?;
-    let mut last = None;
-    for target in &targets {
-        match attempt(target, &chat, config, now_ms).await {
-            Ok(response) => return Ok(response),
-            Err(e) if e.is_retryable() => last = Some(e),
-            Err(e) => return Err(e),
-        }
-    }
-    Err(last.unwrap_or_else(|| Error::invalid("no target to route to", Some("model"))))
+    upstream::first_answer(&targets, async |target| {
+        attempt(target, &chat, config, now_ms).await
+    })
+    .await
 }
 
 /// One try against one target (with retries before the first byte).
@@ -55,13 +50,7 @@ async fn attempt(
         upstream::send_retrying(target.provider, &http, &upstream.base_url, config, now_ms).await?;
     let head = upstream::head(&response, now_ms / 1000);
     if !chat.is_stream() || !head.is_success() {
-        let body = upstream::read_body(
-            &mut response,
-            &mut guard,
-            config.limits.max_response_bytes,
-            config.timeouts,
-        )
-        .await?;
+        let body = upstream::read_body(&mut response, &mut guard, config).await?;
         let completion = decode_chat(target.provider, &head, &body).map_err(|mut e| {
             scrub(&mut e, Some(config));
             e

@@ -59,15 +59,10 @@ pub async fn parse_body<T: DeserializeOwned>(
 pub async fn images(mut req: Request, config: &Config, now_ms: u64) -> Result<Response, Error> {
     let image: ImageRequest = parse_body(&mut req, config, "image request").await?;
     let targets = config.routes.resolve(&image.model)?;
-    let mut last = None;
-    for target in &targets {
-        match image_attempt(target, &image, config, now_ms).await {
-            Ok(response) => return Ok(response),
-            Err(e) if e.is_retryable() => last = Some(e),
-            Err(e) => return Err(e),
-        }
-    }
-    Err(last.unwrap_or_else(|| Error::invalid("no target to route to", Some("model"))))
+    upstream::first_answer(&targets, async |target| {
+        image_attempt(target, &image, config, now_ms).await
+    })
+    .await
 }
 
 async fn image_attempt(
@@ -83,13 +78,7 @@ async fn image_attempt(
     let (mut response, mut guard) =
         upstream::send_retrying(provider, &http, &upstream.base_url, config, now_ms).await?;
     let head = upstream::head(&response, now_ms / 1000);
-    let body = upstream::read_body(
-        &mut response,
-        &mut guard,
-        config.limits.max_response_bytes,
-        config.timeouts,
-    )
-    .await?;
+    let body = upstream::read_body(&mut response, &mut guard, config).await?;
     let answer = decode_image(provider, &head, &body).map_err(|mut e| {
         scrub(&mut e, Some(config));
         e

@@ -85,12 +85,6 @@ async fn fetch_models(
     let (mut response, mut guard) =
         upstream::send(provider, &http, &up.base_url, None, config.timeouts).await?;
     let head = upstream::head(&response, now_ms / 1000);
-    let body = upstream::read_body(
-        &mut response,
-        &mut guard,
-        config.limits.max_response_bytes,
-        config.timeouts,
-    )
-    .await?;
+    let body = upstream::read_body(&mut response, &mut guard, config).await?;
     decode_models(provider, &head, &body)
 }

@@ -19,13 +19,7 @@ pub async fn read(
     now_ms: u64,
 ) -> Result<Vec<u8>, Error> {
     let head = upstream::head(&response, now_ms / 1000);
-    let body = upstream::read_body(
-        &mut response,
-        &mut guard,
-        config.limits.max_response_bytes,
-        config.timeouts,
-    )
-    .await?;
+    let body = upstream::read_body(&mut response, &mut guard, config).await?;
     if head.is_success() {
         Ok(body)
     } else {

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use futures_util::future::{Either, select};
 use switchboard_core::http::{HttpRequest, Method as CoreMethod, ResponseHead};
+use switchboard_core::route::Target;
 use switchboard_core::{Error, ProviderId};
 use worker::wasm_bindgen::JsValue;
 use worker::{AbortController, Delay, Fetch, Headers, Method, Request};
@@ -132,6 +133,24 @@ pub async fn send_retrying(
     }
 }
 
+/// The first answer of `attempt` over `targets` in order: a retryable failure moves on
+/// to the next target (an alias's fallbacks), any other ends there; the last retryable
+/// failure when none answers.
+pub async fn first_answer<T>(
+    targets: &[Target],
+    mut attempt: impl AsyncFnMut(&Target) -> Result<T, Error>,
+) -> Result<T, Error> {
+    let mut last = None;
+    for target in targets {
+        match attempt(target).await {
+            Ok(answer) => return Ok(answer),
+            Err(e) if e.is_retryable() => last = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| Error::invalid("no target to route to", Some("model"))))
+}
+
 /// What the core needs of a response head.
 pub fn head(response: &Response, now_secs: u64) -> ResponseHead {
     let mut head = ResponseHead::new(response.status_code(), now_secs);
@@ -141,18 +160,19 @@ pub fn head(response: &Response, now_secs: u64) -> ResponseHead {
     head
 }
 
-/// Reads a provider's body, failing past `limit` bytes or past the time limits.
+/// Reads a provider's body, failing past the configured response cap
+/// (`max_response_bytes`) or time limits.
 pub async fn read_body(
     response: &mut Response,
     guard: &mut Guard,
-    limit: usize,
-    timeouts: Timeouts,
+    config: &Config,
 ) -> Result<Vec<u8>, Error> {
+    let limit = config.limits.max_response_bytes;
     let Some(mut stream) = Pieces::of_response(response).map_err(runtime_text)? else {
         guard.finished();
         return Ok(Vec::new());
     };
-    let mut clock = Clock::start(timeouts);
+    let mut clock = Clock::start(config.timeouts);
     let mut body = Vec::new();
     while let Some(piece) = clock.next(&mut stream).await? {
         if body.len().saturating_add(piece.len()) > limit {
