@@ -275,14 +275,7 @@ async fn create(client: Rc<Client>, params: JsValue, options: JsValue) -> Result
             .map(|b| b.get_reader().unchecked_into());
         return Ok(Stream::start(reader, answer.attempt, decoder));
     }
-    let body = read_all(
-        &answer.response,
-        &answer.attempt,
-        Limits::DEFAULT.max_response_bytes,
-    )
-    .await;
-    answer.attempt.release();
-    let body = body?;
+    let body = read_all(&answer.response, &answer.attempt).await?;
     let completion: ChatCompletion = match client.route {
         Route::Direct(p) => decode_chat(p, &answer.head, &body)?,
         Route::Gateway => serde_json::from_slice(&body).map_err(|e| Error::BadResponse {
@@ -333,14 +326,8 @@ async fn list(client: Rc<Client>, options: JsValue) -> Result<JsValue, Fail> {
         }
         Err(e) => return Err(e),
     };
-    let body = read_all(
-        &answer.response,
-        &answer.attempt,
-        Limits::DEFAULT.max_response_bytes,
-    )
-    .await;
-    answer.attempt.release();
-    let list: ModelList = decode_models(provider, &answer.head, &body?)?;
+    let body = read_all(&answer.response, &answer.attempt).await?;
+    let list: ModelList = decode_models(provider, &answer.head, &body)?;
     Ok(js::to_js(&list))
 }
 

@@ -57,14 +57,8 @@ async fn fetch_all(
 ) -> Result<(ResponseHead, Vec<u8>), Fail> {
     let opts = CallOptions::from_js(options);
     let answer = client.send_body(http, body, &opts).await?;
-    let bytes = read_all(
-        &answer.response,
-        &answer.attempt,
-        Limits::DEFAULT.max_response_bytes,
-    )
-    .await;
-    answer.attempt.release();
-    Ok((answer.head, bytes?))
+    let bytes = read_all(&answer.response, &answer.attempt).await?;
+    Ok((answer.head, bytes))
 }
 
 fn parse_json<T: DeserializeOwned>(body: &[u8], provider: Option<ProviderId>) -> Result<T, Error> {

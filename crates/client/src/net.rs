@@ -242,10 +242,7 @@ impl Client {
                             attempt,
                         });
                     }
-                    let body =
-                        read_all(&response, &attempt, Limits::DEFAULT.max_response_bytes).await;
-                    attempt.release();
-                    match body {
+                    match read_all(&response, &attempt).await {
                         Ok(body) => self.decode_error(&head, &body),
                         Err(Fail::Core(_)) => self.decode_error(&head, b""),
                         Err(other) => return Err(other),
@@ -292,8 +289,16 @@ pub fn read_failure(attempt: &Attempt, e: &JsValue, broke: impl FnOnce(String) -
 }
 
 /// Reads a whole body piece by piece under `attempt` (and its body bounds), failing
-/// as soon as it passes `max` bytes.
-pub async fn read_all(response: &Response, attempt: &Attempt, max: usize) -> Result<Vec<u8>, Fail> {
+/// as soon as it passes the response cap (`Limits::DEFAULT.max_response_bytes`); then
+/// releases the attempt, whatever the outcome.
+pub async fn read_all(response: &Response, attempt: &Attempt) -> Result<Vec<u8>, Fail> {
+    let body = read_capped(response, attempt, Limits::DEFAULT.max_response_bytes).await;
+    attempt.release();
+    body
+}
+
+/// [`read_all`] without the release, past `max` bytes a failure.
+async fn read_capped(response: &Response, attempt: &Attempt, max: usize) -> Result<Vec<u8>, Fail> {
     let Some(body) = response.body() else {
         return Ok(Vec::new());
     };
