@@ -279,10 +279,11 @@ cross once per stream), others as JSON. The gap between the `for await` and\n\
 decoding itself (`serde_json` into the typed chunk, SSE framing, the accumulator,\n\
 allocation), built at `opt-level = \"z\"` for size. Tried, in paired runs of this\n\
 bench, and not adopted: the core at `opt-level = 3` (`finalCompletion()` about 1.0–1.3×\n\
-and `for await` 0.6–1.0×, for 47 kB more gzipped), chunks parsed with `from_slice`\n\
-like the answers (2.2 kB less gzipped, 5–10 % slower: it validates UTF-8 again), and\n\
-wasm SIMD (`-C target-feature=+simd128`: 0.4 kB less, at most ~5 % faster, within the\n\
-noise; the package would no longer load in Safari before 16.4).\n";
+and `for await` 0.6–1.0×, for 47 kB more gzipped), only the chunk parsing at 3 (its\n\
+own crate: `finalCompletion()` 1.0–1.3×, `for await` 0.6–1.2×, for 15.7 kB more),\n\
+chunks parsed with `from_slice` like the answers (2.2 kB less gzipped, 5–10 % slower:\n\
+it validates UTF-8 again), and wasm SIMD (`-C target-feature=+simd128`: 0.4 kB less, at most\n\
+~5 % faster, within the noise; the package would no longer load in Safari before 16.4).\n";
 
 /// The 1-minute load average from /proc, or `unknown`.
 fn load_average() -> String {
