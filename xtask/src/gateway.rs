@@ -9,8 +9,6 @@
 //! (`target/xtask-gateway/*.env`, `wrangler dev --env-file`), so keys are never on a
 //! command line and wrangler does not print their values.
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -66,7 +64,7 @@ pub fn run(args: &[String]) -> Result {
         .map_err(|e| format!("gateway: cannot start npx wrangler: {e}"))?;
     let started = Instant::now();
     loop {
-        if answers(port) {
+        if util::answers_http(port) {
             say(&format!("ready on http://127.0.0.1:{port}"));
             break;
         }
@@ -147,6 +145,9 @@ pub fn command(
         .arg("--env-file")
         .arg(&env_file)
         .env("WRANGLER_SEND_METRICS", "false")
+        // No fetch of the `Request.cf` placeholder from workers.cloudflare.com: nothing
+        // local leaves loopback (the gateway reads no `cf` field).
+        .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
         .stdin(Stdio::null());
     match worker {
         Worker::Rebuild => {
@@ -163,7 +164,7 @@ pub fn command(
                 .arg(config)
                 .arg("--persist-to")
                 .arg(state)
-                .args(["--inspector-port", &free_port()?.to_string()])
+                .args(["--inspector-port", &util::free_port()?.to_string()])
                 .env("CI", "1");
         }
     }
@@ -230,14 +231,7 @@ pub struct Running {
 
 impl Drop for Running {
     fn drop(&mut self) {
-        let group = format!("-{}", self.child.id());
-        let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline && matches!(self.child.try_wait(), Ok(None)) {
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
-        let _ = self.child.wait();
+        util::stop_group(&mut self.child, Duration::from_secs(5));
     }
 }
 
@@ -248,7 +242,7 @@ pub fn start(name: &str, values: &[(&str, String)]) -> Result<Running> {
     if !shim().is_file() {
         util::run("gateway build (worker-build)", build_command())?;
     }
-    let port = free_port()?;
+    let port = util::free_port()?;
     let log_path = root().join(format!("target/xtask-gateway/{name}.log"));
     let mut c = command(name, port, values, Worker::Built)?;
     let log = std::fs::File::create(&log_path)
@@ -268,7 +262,7 @@ pub fn start(name: &str, values: &[(&str, String)]) -> Result<Running> {
         url: format!("http://127.0.0.1:{port}"),
     };
     let started = Instant::now();
-    while !answers(port) {
+    while !util::answers_http(port) {
         let exited = matches!(running.child.try_wait(), Ok(Some(_)));
         if exited || started.elapsed() > Duration::from_secs(180) {
             let text = std::fs::read_to_string(&log_path).unwrap_or_default();
@@ -300,26 +294,4 @@ pub fn start_for_tests(name: &str, sim: &str, token: Option<&str>) -> Result<Run
         values.push(("GATEWAY_TOKENS", t.to_owned()));
     }
     start(name, &values)
-}
-
-/// A free loopback port (another process may take it before we bind it; rare).
-fn free_port() -> Result<u16> {
-    TcpListener::bind(("127.0.0.1", 0))
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .map_err(|e| format!("gateway: no free port: {e}"))
-}
-
-/// Whether something answers HTTP on `127.0.0.1:port`.
-fn answers(port: u16) -> bool {
-    let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
-        return false;
-    };
-    let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
-    let request = "GET /__ready HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
-    if s.write_all(request.as_bytes()).is_err() {
-        return false;
-    }
-    let mut head = [0u8; 5];
-    s.read_exact(&mut head).is_ok() && &head == b"HTTP/"
 }

@@ -183,28 +183,13 @@ pub fn dev(gateway: bool) -> Result {
             ports.push(crate::dev::GATEWAY_PORT);
         }
         let deadline = std::time::Instant::now() + Duration::from_secs(300);
-        while std::time::Instant::now() < deadline && !ports.iter().all(|p| answers(*p)) {
+        while std::time::Instant::now() < deadline && !ports.iter().all(|p| util::answers_http(*p))
+        {
             thread::sleep(Duration::from_millis(500));
         }
         util::say(&format!("\n==> playground: open {url}\n"));
     });
     Ok(())
-}
-
-/// Whether something on 127.0.0.1:`port` answers an HTTP request (wrangler accepts
-/// connections while it is still building the Worker, so a connect is not enough).
-fn answers(port: u16) -> bool {
-    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
-        return false;
-    };
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-    let _ = stream.set_write_timeout(Some(Duration::from_secs(5)));
-    let request =
-        "GET /__playground_probe HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n\r\n";
-    let mut head = [0u8; 5];
-    stream.write_all(request.as_bytes()).is_ok()
-        && stream.read_exact(&mut head).is_ok()
-        && &head == b"HTTP/"
 }
 
 /// The test step: the playground's browser test, once `www/` exists.

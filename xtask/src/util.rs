@@ -1,9 +1,10 @@
 //! Shared helpers: the repository root, the tool `PATH`, running commands with timing,
-//! reading versions, and the step summary table.
+//! reading versions, the step summary table, and loopback ports and probes.
 
 use std::ffi::OsString;
 use std::fs;
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
+use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -221,6 +222,45 @@ impl Summary {
         }
         say(&format!("  {:<width$}  {:>8}", "total", fmt_dur(total)));
     }
+}
+
+/// A free loopback port (bound, read, released: another process may take it before it
+/// is used again, which is rare).
+pub fn free_port() -> Result<u16> {
+    TcpListener::bind(("127.0.0.1", 0))
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .map_err(|e| format!("no free loopback port: {e}"))
+}
+
+/// Whether something on `127.0.0.1:port` answers an HTTP request (`GET /__ready`) within
+/// 5 s. A connect is not enough: `wrangler dev` accepts connections while it is still
+/// building the Worker.
+pub fn answers_http(port: u16) -> bool {
+    let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+    let _ = s.set_write_timeout(Some(Duration::from_secs(5)));
+    let request = "GET /__ready HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+    let mut head = [0u8; 5];
+    s.write_all(request.as_bytes()).is_ok() && s.read_exact(&mut head).is_ok() && &head == b"HTTP/"
+}
+
+/// Stops `child`'s process group (it was started with `process_group(0)`): `SIGTERM`,
+/// up to `grace` for it to exit, then `SIGKILL`; then reaps the child.
+pub fn stop_group(child: &mut std::process::Child, grace: Duration) {
+    let group = format!("-{}", child.id());
+    if !grace.is_zero() {
+        let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
+        let deadline = Instant::now() + grace;
+        while Instant::now() < deadline && matches!(child.try_wait(), Ok(None)) {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+    let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 #[cfg(test)]

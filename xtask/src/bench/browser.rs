@@ -11,7 +11,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use super::report;
-use crate::util::{Result, cmd, npm_version, root, say};
+use crate::util::{self, Result, cmd, npm_version, root, say};
 
 /// The driver, relative to the root.
 const DRIVER: &str = "crates/client/bench/run.mjs";
@@ -130,10 +130,7 @@ fn drive(mut c: std::process::Command, cap: Duration) -> Result<String> {
             break status;
         }
         if started.elapsed() > cap {
-            let _ = cmd("kill")
-                .args(["-s", "KILL", "--", &format!("-{}", child.id())])
-                .status();
-            let _ = child.wait();
+            util::stop_group(&mut child, Duration::ZERO);
             return Err(format!(
                 "bench browser: over its time cap of {} s",
                 cap.as_secs()

@@ -30,12 +30,7 @@ pub struct Peer {
 
 impl Drop for Peer {
     fn drop(&mut self) {
-        let group = format!("-{}", self.child.id());
-        let _ = Command::new("kill")
-            .args(["-s", "KILL", "--", &group])
-            .status();
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        util::stop_group(&mut self.child, Duration::ZERO);
     }
 }
 
@@ -63,7 +58,7 @@ fn spawn(mut c: Command, port: u16, log: &str, auth: String, headers: Vec<String
         headers,
     };
     let started = Instant::now();
-    while !super::workerd::answers(port) {
+    while !util::answers_http(port) {
         if let Ok(Some(status)) = peer.child.try_wait() {
             return Err(format!(
                 "exited ({status}) at start; see {}",
@@ -109,7 +104,7 @@ pub fn portkey(upstream: u16) -> Result<Peer> {
     }
     let preload = home.join("mutable-headers.mjs");
     fs::write(&preload, PORTKEY_PRELOAD).map_err(|e| format!("portkey: {e}"))?;
-    let port = super::workerd::free_port()?;
+    let port = util::free_port()?;
     let mut c = cmd("node");
     c.current_dir(&home)
         .arg("--import")
@@ -149,7 +144,7 @@ pub fn litellm(upstream: u16) -> Result<Peer> {
 general_settings:\n  master_key: sk-bench-master\n"
     );
     fs::write(&config, text).map_err(|e| format!("litellm: {e}"))?;
-    let port = super::workerd::free_port()?;
+    let port = util::free_port()?;
     let mut c = Command::new(&bin);
     c.current_dir(dir())
         .arg("--config")

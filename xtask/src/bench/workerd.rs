@@ -9,14 +9,12 @@
 //! stream cap of 200 MiB (above the default 64 MiB) for the 100 MB stream.
 
 use std::fs;
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::util::{Result, root};
+use crate::util::{self, Result, root};
 
 /// Gateway token the benchmark sends.
 pub const TOKEN: &str = "bench-token";
@@ -81,26 +79,13 @@ impl Workerd {
 
 impl Drop for Workerd {
     fn drop(&mut self) {
-        let group = format!("-{}", self.child.id());
-        let _ = Command::new("kill")
-            .args(["-s", "KILL", "--", &group])
-            .status();
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        util::stop_group(&mut self.child, Duration::ZERO);
     }
 }
 
 /// The workerd binary from the npm package wrangler brings.
 pub fn binary() -> PathBuf {
     root().join("node_modules/@cloudflare/workerd-linux-64/bin/workerd")
-}
-
-/// A free loopback port (bound, read, released).
-pub fn free_port() -> Result<u16> {
-    let l = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("workerd: port: {e}"))?;
-    l.local_addr()
-        .map(|a| a.port())
-        .map_err(|e| format!("workerd: port: {e}"))
 }
 
 /// Copies worker-build's output (`index.js`, `index_bg.wasm`) from `build` into `to`.
@@ -131,8 +116,8 @@ pub fn start(upstream: u16, gateway_build: &Path, floor_build: &Path) -> Result<
     write("js-floor.js", JS_FLOOR)?;
     write("js-transform.js", JS_TRANSFORM)?;
     write("kv.js", KV)?;
-    let (js, rs, gateway) = (free_port()?, free_port()?, free_port()?);
-    let js_transform = free_port()?;
+    let (js, rs, gateway) = (util::free_port()?, util::free_port()?, util::free_port()?);
+    let js_transform = util::free_port()?;
     let up = format!("http://127.0.0.1:{upstream}");
     let text = |name: &str, value: &str| format!("(name = \"{name}\", text = \"{value}\")");
     let gateway_bindings = [
@@ -188,7 +173,7 @@ const kv :Workerd.Worker = (\n  modules = [(name = \"kv.js\", esModule = embed \
     };
     let started = Instant::now();
     for port in [js, js_transform, rs, gateway] {
-        while !answers(port) {
+        while !util::answers_http(port) {
             if let Ok(Some(status)) = w.child.try_wait() {
                 let log = fs::read_to_string(dir.join("workerd.log")).unwrap_or_default();
                 return Err(format!("workerd exited ({status}):\n{log}"));
@@ -203,15 +188,4 @@ const kv :Workerd.Worker = (\n  modules = [(name = \"kv.js\", esModule = embed \
         }
     }
     Ok(w)
-}
-
-/// Whether something answers HTTP on `127.0.0.1:port`.
-pub fn answers(port: u16) -> bool {
-    let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
-        return false;
-    };
-    let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
-    let request = "GET /__ready HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
-    let mut head = [0u8; 5];
-    s.write_all(request.as_bytes()).is_ok() && s.read_exact(&mut head).is_ok() && &head == b"HTTP/"
 }

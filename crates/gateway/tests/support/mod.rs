@@ -150,6 +150,8 @@ impl Gateway {
             .arg(dir.join("state"))
             .current_dir(root())
             .env("WRANGLER_SEND_METRICS", "false")
+            // Tests stay on loopback: no fetch of the `Request.cf` placeholder.
+            .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
             .env("CI", "1")
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
