@@ -11,7 +11,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::util::{self, Result, cmd, root, say};
 
@@ -28,6 +28,9 @@ struct Service {
     command: Command,
     /// Text in its output that is followed by the URL it serves.
     ready_marker: &'static str,
+    /// A port to probe with HTTP after the marker, before saying it listens (`wrangler
+    /// dev` prints its marker, then builds the Worker a second time while requests wait).
+    probe: Option<u16>,
 }
 
 /// Runs setup, then the services until one exits or Ctrl-C.
@@ -54,10 +57,10 @@ pub fn run() -> Result {
             .spawn()
             .map_err(|e| format!("{}: cannot start: {e}", s.name))?;
         if let Some(out) = child.stdout.take() {
-            relay(s.name, s.ready_marker, out);
+            relay(s.name, s.ready_marker, s.probe, out);
         }
         if let Some(err) = child.stderr.take() {
-            relay(s.name, s.ready_marker, err);
+            relay(s.name, s.ready_marker, s.probe, err);
         }
         children.push((s.name, child));
     }
@@ -89,6 +92,7 @@ fn sim_service() -> Option<Service> {
         name: "sim",
         command,
         ready_marker: "listening on ",
+        probe: None,
     })
 }
 
@@ -125,6 +129,7 @@ fn gateway_service() -> Option<Service> {
             name: "gateway",
             command,
             ready_marker: "Ready on ",
+            probe: Some(GATEWAY_PORT),
         }),
         Err(e) => {
             say(&format!("dev: gateway skipped: {e}"));
@@ -154,8 +159,13 @@ pub fn sim_wiring(sim: &str) -> Vec<(&'static str, String)> {
 }
 
 /// Copies a service's output to ours, line by line with its name in front, and
-/// announces the URL when the ready marker shows up.
-fn relay(name: &'static str, marker: &'static str, stream: impl Read + Send + 'static) {
+/// announces the URL when the ready marker shows up (and `probe`, if given, answers).
+fn relay(
+    name: &'static str,
+    marker: &'static str,
+    probe: Option<u16>,
+    stream: impl Read + Send + 'static,
+) {
     thread::spawn(move || {
         for line in BufReader::new(stream)
             .lines()
@@ -166,8 +176,9 @@ fn relay(name: &'static str, marker: &'static str, stream: impl Read + Send + 's
                 let url = line[at + marker.len()..]
                     .split_whitespace()
                     .next()
-                    .unwrap_or("");
-                say(&format!("==> {name} is listening on {url}"));
+                    .unwrap_or("")
+                    .to_owned();
+                announce(name, url, probe);
             }
         }
     });
@@ -214,4 +225,24 @@ fn stop(mut watchdog: Child) {
         let _ = stdin.write_all(b"stop\n");
     }
     let _ = watchdog.wait();
+}
+
+/// Says that `name` listens on `url`, once `probe` (if any) answers HTTP: at most 300 s
+/// of probing, in a thread of its own so the output keeps flowing.
+fn announce(name: &'static str, url: String, probe: Option<u16>) {
+    let Some(port) = probe else {
+        say(&format!("==> {name} is listening on {url}"));
+        return;
+    };
+    thread::spawn(move || {
+        let deadline = Instant::now() + Duration::from_secs(300);
+        while !util::answers_http(port) {
+            if Instant::now() > deadline {
+                say(&format!("==> {name}: {url} did not answer within 300 s"));
+                return;
+            }
+            thread::sleep(Duration::from_millis(250));
+        }
+        say(&format!("==> {name} is listening on {url}"));
+    });
 }
