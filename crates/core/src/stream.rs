@@ -411,23 +411,12 @@ impl StreamDecoder {
     }
 
     fn synth_chunk(&self, delta: Delta, finish: Option<FinishReason>) -> ChatCompletionChunk {
-        ChatCompletionChunk {
-            id: format!("chatcmpl-{}-{}", self.provider, self.ctx.now),
-            object: String::from("chat.completion.chunk"),
-            created: self.ctx.now,
-            model: self.ctx.model.clone(),
-            choices: alloc::vec![ChunkChoice {
-                index: 0,
-                delta,
-                finish_reason: finish,
-                native_finish_reason: None,
-                logprobs: None,
-                extra: Extra::new(),
-            }],
-            usage: None,
-            system_fingerprint: None,
-            extra: Extra::new(),
-        }
+        ChatCompletionChunk::new(
+            format!("chatcmpl-{}-{}", self.provider, self.ctx.now),
+            self.ctx.now,
+            self.ctx.model.clone(),
+            alloc::vec![ChunkChoice::new(0, delta, finish)],
+        )
     }
 }
 
@@ -440,14 +429,8 @@ fn is_error_object(chunk: &ChatCompletionChunk) -> bool {
 /// and tool calls, then one with the finish reason; then a usage chunk if asked.
 pub fn completion_to_chunks(c: &ChatCompletion, include_usage: bool) -> Vec<ChatCompletionChunk> {
     let base = |choices: Vec<ChunkChoice>| ChatCompletionChunk {
-        id: c.id.clone(),
-        object: String::from("chat.completion.chunk"),
-        created: c.created,
-        model: c.model.clone(),
-        choices,
-        usage: None,
         system_fingerprint: c.system_fingerprint.clone(),
-        extra: Extra::new(),
+        ..ChatCompletionChunk::new(c.id.clone(), c.created, c.model.clone(), choices)
     };
     let mut out = Vec::with_capacity(c.choices.len() * 2 + 1);
     for choice in &c.choices {
@@ -475,20 +458,12 @@ pub fn completion_to_chunks(c: &ChatCompletion, include_usage: bool) -> Vec<Chat
             extra: m.extra.clone(),
         };
         out.push(base(alloc::vec![ChunkChoice {
-            index: choice.index,
-            delta,
-            finish_reason: None,
-            native_finish_reason: None,
             logprobs: choice.logprobs.clone(),
-            extra: Extra::new(),
+            ..ChunkChoice::new(choice.index, delta, None)
         }]));
         out.push(base(alloc::vec![ChunkChoice {
-            index: choice.index,
-            delta: Delta::default(),
-            finish_reason: choice.finish_reason.clone(),
             native_finish_reason: choice.native_finish_reason.clone(),
-            logprobs: None,
-            extra: Extra::new(),
+            ..ChunkChoice::new(choice.index, Delta::default(), choice.finish_reason.clone())
         }]));
     }
     if include_usage {

@@ -14,7 +14,7 @@
 use switchboard_core::Error;
 use switchboard_core::sse::{DONE, encode_chunk, encode_error};
 use switchboard_core::stream::{StreamDecoder, StreamEvent};
-use switchboard_core::types::{ChatCompletionChunk, ChunkChoice, Delta, Extra, FinishReason};
+use switchboard_core::types::{ChatCompletionChunk, ChunkChoice, Delta, FinishReason};
 use worker::js_sys::{self, Array, Function, Reflect, Uint8Array};
 use worker::wasm_bindgen::JsCast;
 use worker::wasm_bindgen_futures::{self, JsFuture};
@@ -221,22 +221,12 @@ impl Render {
 
     /// The chunk that ends a failed stream.
     fn error_chunk(&self) -> ChatCompletionChunk {
-        ChatCompletionChunk {
-            id: self.last_id.clone(),
-            object: "chat.completion.chunk".to_owned(),
-            created: self.created,
-            model: self.model.clone(),
-            choices: vec![ChunkChoice {
-                index: 0,
-                delta: Delta::default(),
-                finish_reason: Some(FinishReason::Error),
-                native_finish_reason: None,
-                logprobs: None,
-                extra: Extra::new(),
-            }],
-            usage: None,
-            system_fingerprint: None,
-            extra: Extra::new(),
-        }
+        let finish = ChunkChoice::new(0, Delta::default(), Some(FinishReason::Error));
+        ChatCompletionChunk::new(
+            self.last_id.clone(),
+            self.created,
+            self.model.clone(),
+            vec![finish],
+        )
     }
 }

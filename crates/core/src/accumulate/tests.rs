@@ -12,26 +12,16 @@ fn chunk(json: Value) -> ChatCompletionChunk {
 }
 
 fn text_chunk(index: u32, text: &str) -> ChatCompletionChunk {
-    ChatCompletionChunk {
-        id: "c1".into(),
-        object: "chat.completion.chunk".into(),
-        created: 1,
-        model: "m".into(),
-        choices: vec![ChunkChoice {
-            index,
-            delta: Delta {
-                content: Some(text.into()),
-                ..Delta::default()
-            },
-            finish_reason: None,
-            native_finish_reason: None,
-            logprobs: None,
-            extra: Extra::new(),
-        }],
-        usage: None,
-        system_fingerprint: None,
-        extra: Extra::new(),
-    }
+    let delta = Delta {
+        content: Some(text.into()),
+        ..Delta::default()
+    };
+    ChatCompletionChunk::new(
+        "c1".into(),
+        1,
+        "m".into(),
+        vec![ChunkChoice::new(index, delta, None)],
+    )
 }
 
 fn accumulate(chunks: &[Value]) -> ChatCompletion {

@@ -43,6 +43,23 @@ lossless! {
     }
 }
 
+impl ChatCompletionChunk {
+    /// A chunk of `choices` with OpenAI's `object` and no usage, fingerprint or other
+    /// fields (what the core and the gateway synthesize).
+    pub fn new(id: String, created: u64, model: String, choices: Vec<ChunkChoice>) -> Self {
+        ChatCompletionChunk {
+            id,
+            object: chunk_object(),
+            created,
+            model,
+            choices,
+            usage: None,
+            system_fingerprint: None,
+            extra: Extra::new(),
+        }
+    }
+}
+
 pub(crate) fn chunk_object() -> String {
     String::from("chat.completion.chunk")
 }
@@ -74,6 +91,21 @@ lossless! {
         finish_reason = None,
         native_finish_reason = None,
         logprobs = None,
+    }
+}
+
+impl ChunkChoice {
+    /// Choice `index` adding `delta`, ending with `finish_reason` if given; no native
+    /// reason, log probabilities or other fields.
+    pub fn new(index: u32, delta: Delta, finish_reason: Option<FinishReason>) -> Self {
+        ChunkChoice {
+            index,
+            delta,
+            finish_reason,
+            native_finish_reason: None,
+            logprobs: None,
+            extra: Extra::new(),
+        }
     }
 }
 
